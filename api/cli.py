@@ -1,0 +1,123 @@
+"""The ``policybot`` command: ingest, ask, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="policybot",
+        description="Grounded Q&A on Putuo District's 2021 business-environment action plan.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="parse a plan and (re)build the index")
+    ingest.add_argument("file", nargs="?", type=Path,
+                        help="plan text (UTF-8); the bundled plan when omitted")
+
+    ask = commands.add_parser("ask", help="ask one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the API response body")
+    ask.add_argument("--session", help="session id, for follow-up questions")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API, widget and WeChat routes")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    evaluate = commands.add_parser("eval", help="score the bot on a gold JSONL set")
+    evaluate.add_argument("gold", type=Path)
+    evaluate.add_argument("--json", type=Path, dest="report", help="write the JSON report here")
+    evaluate.add_argument("--failures", action="store_true", help="list the items it got wrong")
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    try:
+        return COMMANDS[args.command](args, settings)
+    except Exception as exc:  # a clear one-line error instead of a traceback
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        print(f"policybot: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from ingest.plan import bundled_plan_path, parse_plan
+    from vectorstore.embeddings import make_embeddings
+    from vectorstore.store import build_index, connect
+
+    path = args.file or bundled_plan_path()
+    text = path.read_text(encoding="utf-8")
+    plan = parse_plan(text)
+    print(f"Parsed {path}: {len(plan.parts)} parts, {len(plan.sections)} sections, "
+          f"{len(plan.measures)} measures")
+    client = connect(settings.home, settings.chroma_host, settings.chroma_port)
+    started = time.perf_counter()
+    with tqdm(total=len(plan.measures), unit="measure", desc="Embedding") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        generation, built = build_index(client, make_embeddings(settings.embeddings), text,
+                                        progress)
+    seconds = time.perf_counter() - started
+    state = f"built in {seconds:.1f} s" if built else "already up to date"
+    print(f"Index {generation} ({settings.embeddings}): {state}")
+    return 0
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.policybot import load_bot
+
+    answer = load_bot(settings).ask(args.question, args.session)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        print(answer.answer)
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from bot.policybot import ensure_index, open_index_client
+    from vectorstore.embeddings import make_embeddings
+
+    client = open_index_client(settings)
+    if ensure_index(client, make_embeddings(settings.embeddings)):
+        print("The index was empty: built it from the bundled plan.")
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
+    return 0
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.policybot import load_bot
+    from evals.gold import load_gold
+    from evals.report import failures, report, run_gold, table
+
+    items = load_gold(args.gold)
+    results = run_gold(load_bot(settings), items)
+    body = report(results)
+    print(table(body))
+    if args.failures:
+        for r in failures(results):
+            print(f"{r.id} [{r.type}] {r.question} expected={r.expected_measures} "
+                  f"answerable={r.answerable} cited={r.cited} top5={r.retrieved[:5]}")
+    if args.report:
+        args.report.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"Report written to {args.report}")
+    return 0
+
+
+COMMANDS = {"ingest": run_ingest, "ask": run_ask, "serve": run_serve, "eval": run_eval}
+
+if __name__ == "__main__":
+    sys.exit(main())

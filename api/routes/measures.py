@@ -1,0 +1,39 @@
+"""GET /api/v1/measures/{n}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel
+
+from api.deps import get_bot
+from bot.policybot import PolicyBot
+
+router = APIRouter(prefix="/api/v1", tags=["measures"])
+
+
+class MeasureRecord(BaseModel):
+    """A measure of the plan, as parsed."""
+
+    number: int
+    text: str
+    responsible_units: list[str]
+    part: int
+    part_title: str
+    section: int
+    section_title: str
+
+
+@router.get("/measures/{number}", response_model=MeasureRecord)
+def measure(number: int, bot: Annotated[PolicyBot, Depends(get_bot)]) -> MeasureRecord:
+    """One measure by number; 404 outside the plan's range."""
+    plan = bot.plan
+    found = plan.measure(number)
+    if found is None:
+        raise HTTPException(404, f"no measure {number}: the plan has measures 1 to "
+                                 f"{len(plan.measures)}")
+    return MeasureRecord(number=found.number, text=found.text,
+                         responsible_units=list(found.responsible_units), part=found.part,
+                         part_title=plan.part(found.part).title, section=found.section,
+                         section_title=plan.section(found.section).title)

@@ -1,0 +1,175 @@
+"""The answer record every channel returns, and the extractive composer that writes it.
+
+The composer only arranges what the cited measures say: their numbers, section titles, text and
+responsible units. It never adds a fact of its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from ingest.glossary import title_en
+from ingest.plan import Measure, Plan
+from ingest.units import english_name
+
+WHO_INTENT = re.compile(
+    r"找谁|找哪|哪个部门|哪些部门|哪几个部门|什么部门|谁负责|谁来|谁管|哪个单位|哪家单位|责任单位|"
+    r"归谁|哪个局|去哪|向谁|联系谁|负责部门|牵头|\bwho\b|"
+    r"which (?:department|office|bureau|unit|agency)|"
+    r"where (?:do|should|can) i go|whom|contact|in charge|responsible",
+    re.IGNORECASE)
+
+
+class Citation(BaseModel):
+    """A measure the answer rests on."""
+
+    measure: int = Field(description="Measure number, 1..100")
+    section: str = Field(description="Title of the measure's section")
+    units: list[str] = Field(description="Responsible units (责任单位), as printed")
+    text: str = Field(description="The measure's text, verbatim")
+
+
+class Retrieved(BaseModel):
+    """A measure in the fused ranking, with its fusion score."""
+
+    measure: int
+    score: float
+
+
+class Answer(BaseModel):
+    """What ``ask()`` returns to every channel (the body of ``POST /api/v1/ask``)."""
+
+    answer: str = Field(description="The reply, ready to show")
+    answerable: bool = Field(description="False when the plan does not cover the question")
+    citations: list[Citation]
+    retrieved: list[Retrieved] = Field(description="Top 10 measures in fused order")
+    session_id: str
+    latency_ms: float
+
+
+class AnswerComposer:
+    """Writes Chinese or English answers from cited measures.
+
+    plan: the plan the measures come from.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def citation(self, measure: Measure) -> Citation:
+        """The citation record of a measure."""
+        return Citation(measure=measure.number, section=self.plan.section(measure.section).title,
+                        units=list(measure.responsible_units), text=measure.text)
+
+    def cited(self, numbers: list[int]) -> list[Citation]:
+        return [self.citation(m) for n in numbers if (m := self.plan.measure(n))]
+
+    def search_answer(self, question: str, numbers: list[int], lang: str) -> str:
+        """Answer for a searched question: a lead sentence, then each cited measure."""
+        measures = [m for n in numbers if (m := self.plan.measure(n))]
+        units = unique(u for m in measures for u in m.responsible_units)
+        asks_who = bool(WHO_INTENT.search(question))
+        if lang == "en":
+            refs = ", ".join(f"measure {m.number}" for m in measures)
+            lead = (f"Under the plan, this is handled by {join_en(units)} ({refs})."
+                    if asks_who else f"The plan addresses this in {refs}.")
+        else:
+            refs = "、".join(m.cite() for m in measures)
+            lead = (f"根据行动方案{refs}，责任单位是{'、'.join(units)}。" if asks_who
+                    else f"行动方案{refs}与您的问题相关。")
+        return "\n\n".join([lead, *(self.block(m, lang) for m in measures)])
+
+    def measure_answer(self, numbers: list[int], lang: str) -> str:
+        """Answer for a lookup by measure number."""
+        measures = [m for n in numbers if (m := self.plan.measure(n))]
+        if lang == "en":
+            lead = " ".join(
+                f"Measure {m.number} belongs to the section "
+                f"“{title_en(self.plan.section(m.section).title)}”." for m in measures)
+        else:
+            lead = "".join(f"{m.cite()}属于“{self.plan.section(m.section).title}”一节。"
+                           for m in measures)
+        return "\n\n".join([lead, *(self.block(m, lang) for m in measures)])
+
+    def department_answer(self, unit: str, numbers: list[int], lang: str) -> str:
+        """Every measure of one unit, grouped by section."""
+        measures = [m for n in numbers if (m := self.plan.measure(n))]
+        if lang == "en":
+            lead = (f"{english_name(unit)} ({unit}) is a responsible unit for "
+                    f"{len(measures)} measures of the plan, by section:")
+        else:
+            lead = f"{unit}是行动方案中{len(measures)}条措施的责任单位，按章节列出："
+        lines = [lead]
+        for section_number in unique(m.section for m in measures):
+            section = self.plan.section(section_number)
+            title = title_en(section.title) if lang == "en" else section.title
+            lines.append(f"【{title}】")
+            lines.extend(self.line(m, lang) for m in measures if m.section == section_number)
+        return "\n".join(lines)
+
+    def structure_answer(self, title: str, sections: tuple[int, ...], lang: str) -> str:
+        """What a part or section contains: its sections and their measures."""
+        count = sum(len(self.plan.section(s).measures) for s in sections)
+        if lang == "en":
+            lines = [f"“{title_en(title)}” ({title}) covers {len(sections)} section(s) "
+                     f"and {count} measures:"]
+        else:
+            lines = [f"“{title}”包括{len(sections)}个方面、{count}条措施："]
+        for number in sections:
+            section = self.plan.section(number)
+            first, last = section.measures[0], section.measures[-1]
+            if lang == "en":
+                lines.append(f"- {title_en(section.title)} ({section.title}): "
+                             f"measures {first}–{last}")
+            else:
+                lines.append(f"- {section.title}：第{first}–{last}条")
+            if len(sections) == 1:
+                lines.extend(self.line(self.plan.measure(n), lang) for n in section.measures)
+        return "\n".join(lines)
+
+    def block(self, measure: Measure, lang: str) -> str:
+        """A measure in full: number, section, text and responsible units."""
+        section = self.plan.section(measure.section).title
+        if lang == "en":
+            units = "; ".join(f"{english_name(u)} ({u})" for u in measure.responsible_units)
+            return (f"Measure {measure.number} — {title_en(section)} ({section}), "
+                    f"original text: {measure.text}\nResponsible units: {units}")
+        return (f"{measure.cite()}（{section}）：{measure.text}\n"
+                f"责任单位：{'、'.join(measure.responsible_units)}")
+
+    def line(self, measure: Measure, lang: str) -> str:
+        """A measure on one line, for lists."""
+        if lang == "en":
+            return f"- Measure {measure.number}: {measure.text}"
+        return f"- {measure.cite()}：{measure.text}"
+
+
+def refusal(lang: str) -> str:
+    """What the bot says when the plan does not cover a question."""
+    if lang == "en":
+        return ("The Putuo business-environment action plan (2021) does not cover this, so I "
+                "cannot answer it. I can help with what the plan does for businesses: company "
+                "start-up and deregistration, taxes, property registration, intellectual "
+                "property, financing, foreign talent and investment, and which department "
+                "handles each measure. You can also ask for a measure by number, e.g. "
+                "“measure 21”.")
+    return ("抱歉，《普陀区深化推进一流营商环境建设行动方案》没有涉及这个问题，我无法回答。"
+            "我可以解答方案中的内容，例如：企业开办和注销、纳税办税、不动产登记、知识产权保护、"
+            "融资服务、外籍人才和外资企业服务，以及每项措施由哪个部门负责；"
+            "也可以按编号查询，如“第21条”。")
+
+
+def unique(items) -> list:
+    """Items in first-seen order, without repeats."""
+    seen: list = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def join_en(units: list[str]) -> str:
+    names = [f"{english_name(u)} ({u})" for u in units]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

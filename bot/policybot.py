@@ -1,0 +1,220 @@
+"""``PolicyBot.ask()``: the one entry point behind the API, the CLI, WeChat and evaluation.
+
+question → Query → (route | follow-up | keyword + dense search → fusion → scope check)
+         → cited measures → Answer
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from chromadb.api import ClientAPI
+
+from bot.answer import Answer, AnswerComposer, Retrieved, refusal
+from bot.fusion import ReciprocalRankFusion
+from bot.query import Query, QueryAnalyzer, Tokenizer
+from bot.retrievers import BM25Retriever, DenseRetriever, Hit
+from bot.router import Route, Router
+from bot.scope import ScopeDetector, ScopeModel
+from bot.sessions import Sessions, Turn
+from bot.settings import Settings
+from ingest.plan import bundled_plan_path
+from ingest.units import UNITS
+from vectorstore.embeddings import ModelEmbeddings, make_embeddings
+from vectorstore.store import MeasureIndex, active_generation, build_index, connect
+
+TOP_K = 10
+# A second measure is cited too when its fused score is this close to the best one.
+SECOND_CITATION_RATIO = 0.9
+
+FOLLOW_UP = re.compile(
+    r"^(?:那|那么|那这|还有|另外|再问|这个|这条|它|该|and\b|what about|how about|also|then)|"
+    r"呢[?？]?$|^(?:具体|详细|原文|全文)|具体内容|具体说|详细说|展开|more detail|tell me more|"
+    r"^(?:找哪个部门|哪个部门|谁负责|谁来|找谁|归谁|归哪|who|which department)",
+    re.IGNORECASE)
+
+
+class InvalidQuestion(ValueError):
+    """The question cannot be asked as given (empty, or too long)."""
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The components built from one generation of the index."""
+
+    generation: str
+    analyzer: QueryAnalyzer
+    keyword: BM25Retriever
+    dense: DenseRetriever
+    fusion: ReciprocalRankFusion
+    router: Router
+    scope: ScopeDetector
+    composer: AnswerComposer
+
+
+def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Pipeline:
+    """Assemble the components for the index's plan."""
+    plan = index.plan
+    keyword = BM25Retriever(plan, tokenizer)
+    vocabulary = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
+    vocabulary |= {s.title for s in plan.sections}
+    return Pipeline(
+        generation=index.generation,
+        analyzer=QueryAnalyzer(vocabulary),
+        keyword=keyword,
+        dense=DenseRetriever(index),
+        fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
+        router=Router(plan, tokenizer),
+        scope=ScopeDetector(tokenizer, keyword.vocabulary,
+                            {m.number: m.text for m in plan.measures}, model),
+        composer=AnswerComposer(plan),
+    )
+
+
+class PolicyBot:
+    """Answers questions about the plan from the measure index.
+
+    client: Chroma client holding the index.
+    embeddings: the query embedding model (must match the index).
+    sessions: conversation memory for follow-ups.
+    max_question_chars: longer questions are rejected.
+    refresh_seconds: how often to look for a newer index generation (after a re-ingest).
+    """
+
+    def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: Sessions,
+                 max_question_chars: int = 500, refresh_seconds: float = 5.0) -> None:
+        self.client = client
+        self.embeddings = embeddings
+        self.sessions = sessions
+        self.max_question_chars = max_question_chars
+        self.refresh_seconds = refresh_seconds
+        self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
+        self.scope_model = ScopeModel.load()
+        self.pipeline = build_pipeline(MeasureIndex(client, embeddings), self.tokenizer,
+                                       self.scope_model)
+        self._checked = time.monotonic()
+        self._reload_lock = threading.Lock()
+
+    @property
+    def plan(self):
+        return self.pipeline.composer.plan
+
+    def refresh(self) -> bool:
+        """Switch to a newer index generation if one was built; True when it switched."""
+        with self._reload_lock:
+            self._checked = time.monotonic()
+            if active_generation(self.client) == self.pipeline.generation:
+                return False
+            self.pipeline = build_pipeline(MeasureIndex(self.client, self.embeddings),
+                                           self.tokenizer, self.scope_model)
+            return True
+
+    def ask(self, question: str, session_id: str | None = None) -> Answer:
+        """Answer one question; with a session_id, follow-ups resolve against the last turn.
+
+        Raises InvalidQuestion for an empty or over-long question.
+        """
+        started = time.perf_counter()
+        text = (question or "").strip()
+        if not text:
+            raise InvalidQuestion("the question is empty")
+        if len(text) > self.max_question_chars:
+            raise InvalidQuestion(
+                f"the question is {len(text)} characters long; the limit is "
+                f"{self.max_question_chars}")
+        if time.monotonic() - self._checked > self.refresh_seconds:
+            self.refresh()
+        pipeline = self.pipeline
+        session_id = session_id or uuid.uuid4().hex
+        query = pipeline.analyzer.run(text)
+        previous = self.sessions.last(session_id)
+
+        answer, cited, retrieved = self.respond(pipeline, query, previous)
+        if cited:
+            self.sessions.record(session_id, Turn(query.text, tuple(cited), query.lang))
+        return Answer(
+            answer=answer,
+            answerable=bool(cited),
+            citations=pipeline.composer.cited(cited),
+            retrieved=[Retrieved(measure=h.measure, score=round(h.score, 6)) for h in retrieved],
+            session_id=session_id,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+    def respond(self, pipeline: Pipeline, query: Query,
+                previous: Turn | None) -> tuple[str, list[int], list[Hit]]:
+        """The answer text, the cited measures (empty when refused) and the fused ranking."""
+        route = pipeline.router.run(query)
+        if route:
+            keyword_hits = pipeline.keyword.run(query, TOP_K)
+            return self.routed(pipeline, route, query), list(route.measures), \
+                with_first(keyword_hits, route.measures)
+
+        if previous and FOLLOW_UP.search(query.text):
+            lang = query.lang if query.lang == "en" else previous.lang
+            if not self.topic_words(pipeline, query):
+                measures = list(previous.measures)
+                text = pipeline.composer.search_answer(query.text, measures, lang)
+                return text, measures, [Hit(n, 1.0) for n in measures]
+            query = Query(query.original, f"{previous.question} {query.text}", lang,
+                          f"{previous.question} {query.keywords}")
+
+        keyword_hits = pipeline.keyword.run(query, TOP_K)
+        dense_hits = pipeline.dense.run(query, TOP_K)
+        fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
+        best = fused[0].measure if fused else None
+        decision = pipeline.scope.run(query, keyword_hits, dense_hits, best)
+        if not decision.in_scope or not fused:
+            return refusal(query.lang), [], fused
+        cited = [fused[0].measure]
+        if len(fused) > 1 and fused[1].score >= SECOND_CITATION_RATIO * fused[0].score:
+            cited.append(fused[1].measure)
+        return pipeline.composer.search_answer(query.text, cited, query.lang), cited, fused
+
+    def routed(self, pipeline: Pipeline, route: Route, query: Query) -> str:
+        composer = pipeline.composer
+        if route.kind == "measure":
+            return composer.measure_answer(list(route.measures), query.lang)
+        if route.kind == "department":
+            return composer.department_answer(route.unit, list(route.measures), query.lang)
+        return composer.structure_answer(route.title, route.sections, query.lang)
+
+    def topic_words(self, pipeline: Pipeline, query: Query) -> list[str]:
+        """Plan words in the question beyond who/what filler: a follow-up with none of them
+        is about the previous answer."""
+        filler = {"部门", "负责", "具体", "内容", "详细", "单位", "组织", "要求", "department",
+                  "responsible", "detail", "details", "content", "more"}
+        tokens = self.tokenizer.tokens(query.keywords)
+        return [t for t in tokens if t in pipeline.keyword.vocabulary and t not in filler]
+
+
+def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:
+    """The routed measures first, then the search hits, top 10 in all."""
+    ranked = [Hit(n, 1.0) for n in first]
+    ranked += [h for h in hits if h.measure not in first]
+    return ranked[:TOP_K]
+
+
+def open_index_client(settings: Settings) -> ClientAPI:
+    """The Chroma client the settings ask for."""
+    return connect(settings.home, settings.chroma_host, settings.chroma_port)
+
+
+def ensure_index(client: ClientAPI, embeddings: ModelEmbeddings) -> bool:
+    """Build the index from the bundled plan if the store has none; True when it built."""
+    if active_generation(client):
+        return False
+    build_index(client, embeddings, bundled_plan_path().read_text(encoding="utf-8"))
+    return True
+
+
+def load_bot(settings: Settings) -> PolicyBot:
+    """The bot as every surface uses it, from settings."""
+    client = open_index_client(settings)
+    embeddings = make_embeddings(settings.embeddings)
+    sessions = Sessions(settings.home / "sessions.sqlite3", settings.session_ttl_seconds)
+    return PolicyBot(client, embeddings, sessions, settings.max_question_chars)

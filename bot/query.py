@@ -1,0 +1,145 @@
+"""Turn what an owner typed into a :class:`Query` the retrievers and router can use.
+
+Normalisation is forgiving on purpose: full-width characters, traditional characters, known
+misspellings and homophones of the plan's terms, spoken forms, and English all end up in the
+plan's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import jieba
+import zhconv
+from pypinyin import lazy_pinyin
+
+from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, TYPOS
+
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+LATIN_RE = re.compile(r"[A-Za-z]")
+PUNCTUATION_RE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+# Words that carry the question's intent, not its topic; keyword search ignores them.
+STOPWORDS = frozenset("""
+的 了 吗 呢 啊 吧 呀 哦 嘛 么 是 我 我们 你 你们 他 她 它 在 有 和 与 及 或 等 这 那 这个 那个
+什么 怎么 怎么办 怎样 如何 哪些 哪个 哪里 哪儿 哪 谁 可以 能 能不能 会 会不会 要 想 请问 请
+一下 问 问题 一个 有没有 没有 是不是 多少 几 多久 公司 企业 咱们 我司 本公司 咨询 了解 知道
+告诉 找 部门 负责 管 办 去 跑 需要 应该 还是 就 都 也 还 又 让 给 对 把 被 从 向 到 上 下 里 中
+呢 么 嗯 好 现在 目前 普陀 普陀区 区里 区 政府 方案 行动 行动方案 规定 政策里 条 项 内容 a an
+the of to in on for and or is are do does what which who how can i we my our you your it its
+this that with about any there be please tell me us be by at from as will would
+""".split())
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question after normalisation.
+
+    original: exactly what was asked.
+    text: normalised (half-width, simplified Chinese, misspellings fixed, lower-case Latin).
+    lang: ``zh`` or ``en``: the language to answer in.
+    keywords: ``text`` plus the plan's terms for the everyday or English words in it.
+    """
+
+    original: str
+    text: str
+    lang: str
+    keywords: str
+
+
+def language(text: str) -> str:
+    """``en`` for a question written in English (a stray Chinese term allowed), else ``zh``."""
+    cjk = len(CJK_RE.findall(text))
+    latin = len(LATIN_RE.findall(text))
+    return "en" if latin >= 3 and latin > 4 * cjk else "zh"
+
+
+class QueryAnalyzer:
+    """Normalises questions and expands them into the plan's vocabulary.
+
+    vocabulary: words of the plan (and its domain) that a homophone may be corrected to;
+    only words of three or more characters are used, since two-character homophones are
+    too often real, different words.
+    """
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self._typo_re = alternation(TYPOS)
+        self._colloquial_re = alternation(COLLOQUIAL)
+        self._english = sorted(ENGLISH.items(), key=lambda kv: -len(kv[0]))
+        self._by_sound: dict[tuple[str, ...], str] = {}
+        for word in sorted(vocabulary | set(DOMAIN_TERMS), key=len):
+            if len(word) >= 3 and CJK_RE.fullmatch(word[0]) and all(CJK_RE.match(c) for c in word):
+                self._by_sound.setdefault(tuple(lazy_pinyin(word)), word)
+        self._lengths = sorted({len(k) for k in self._by_sound}, reverse=True)
+        self._vocabulary = vocabulary | set(DOMAIN_TERMS)
+
+    def run(self, question: str) -> Query:
+        """Analyse one question."""
+        text = unicodedata.normalize("NFKC", question).strip()
+        text = zhconv.convert(text, "zh-cn")
+        text = self._typo_re.sub(lambda m: TYPOS[m.group(0)], text)
+        text = self.correct_homophones(text)
+        lang = language(text)
+        text = text.lower() if lang == "en" else text
+        extra = [COLLOQUIAL[m.group(0)] for m in self._colloquial_re.finditer(text)]
+        lowered = text.lower()
+        for phrase, terms in self._english:
+            if re.search(rf"(?<![a-z]){re.escape(phrase)}", lowered):
+                extra.append(terms)
+        keywords = " ".join([text, *extra])
+        return Query(question, text, lang, keywords)
+
+    def correct_homophones(self, text: str) -> str:
+        """Replace runs of Chinese characters that sound like a plan term but are not it."""
+        if not self._by_sound:
+            return text
+        chars = list(text)
+        sounds = [lazy_pinyin(c)[0] if CJK_RE.match(c) else None for c in chars]
+        i = 0
+        while i < len(chars):
+            for n in self._lengths:
+                window = sounds[i:i + n]
+                if len(window) < n or None in window:
+                    continue
+                term = self._by_sound.get(tuple(window))
+                written = "".join(chars[i:i + n])
+                if term and term != written and written not in self._vocabulary:
+                    chars[i:i + n] = list(term)
+                    i += n - 1
+                    break
+            i += 1
+        return "".join(chars)
+
+
+def alternation(table: dict[str, str]) -> re.Pattern[str]:
+    """One regex matching any key of the table, longest keys first."""
+    return re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+
+
+class Tokenizer:
+    """jieba segmentation with the plan's jargon as a user dictionary, minus stop words.
+
+    Own ``jieba.Tokenizer`` instance, so the global jieba state is left alone.
+    """
+
+    def __init__(self, extra_words: tuple[str, ...] = ()) -> None:
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in (*DOMAIN_TERMS, *extra_words):
+            self._jieba.add_word(word, freq=20000)
+
+    def tokens(self, text: str) -> list[str]:
+        """Search tokens: jieba words and their sub-words, lower-cased, without stop words."""
+        out = []
+        for token in self._jieba.cut_for_search(text.lower()):
+            token = token.strip()
+            if not token or PUNCTUATION_RE.fullmatch(token) or token in STOPWORDS:
+                continue
+            out.append(token)
+        return out
+
+    def words(self, text: str) -> list[str]:
+        """Plain jieba words (no sub-words), for building vocabularies."""
+        return [w for w in self._jieba.cut(text) if w.strip()]

@@ -1,0 +1,69 @@
+"""Retriever components: each takes a :class:`Query` and returns ranked :class:`Hit` lists.
+
+Haystack-style: a small class per retriever with a ``run()``; fusion is its own component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from bot.query import Query, Tokenizer
+from ingest.plan import Plan
+from vectorstore.store import MeasureIndex
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A measure found by a retriever.
+
+    measure: measure number.
+    score: the retriever's own score (higher is better; scales differ between retrievers).
+    """
+
+    measure: int
+    score: float
+
+
+class BM25Retriever:
+    """Okapi BM25 over jieba tokens of each measure, its section title and its units.
+
+    plan: the plan whose measures are searched.
+    tokenizer: the shared domain tokenizer.
+    """
+
+    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.numbers = [m.number for m in plan.measures]
+        corpus = [
+            tokenizer.tokens(f"{plan.section(m.section).title} {m.text} "
+                             f"{' '.join(m.responsible_units)}")
+            for m in plan.measures
+        ]
+        self.vocabulary = {t for doc in corpus for t in doc}
+        self._bm25 = BM25Okapi(corpus)
+
+    def run(self, query: Query, top_k: int = 10) -> list[Hit]:
+        """The top_k measures by BM25 score; measures sharing no token are left out."""
+        tokens = [t for t in self.tokenizer.tokens(query.keywords) if t in self.vocabulary]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = np.argsort(-scores, kind="stable")[:top_k]
+        return [Hit(self.numbers[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+class DenseRetriever:
+    """Vector search in the Chroma measure index (cosine similarity).
+
+    index: the opened measure index.
+    """
+
+    def __init__(self, index: MeasureIndex) -> None:
+        self.index = index
+
+    def run(self, query: Query, top_k: int = 10) -> list[Hit]:
+        """The top_k measures nearest to the normalised question."""
+        return [Hit(m.measure, m.score) for m in self.index.search(query.text, k=top_k)]

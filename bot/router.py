@@ -1,0 +1,145 @@
+"""Route questions that name their target: a measure number, a department, a section or part.
+
+These questions are answered from the plan's structure, not by search: "第21条" is measure 21
+whatever the embeddings think, and "区税务局负责哪些" is every measure of that unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.query import STOPWORDS, Query, Tokenizer
+from ingest.plan import Plan, chinese_numeral
+from ingest.units import find_units
+
+CN_NUMBER = "[零〇一二两三四五六七八九十百]+"
+MEASURE_PATTERNS = (
+    re.compile(rf"第\s*(\d{{1,3}}|{CN_NUMBER})\s*(?:条|项|点|款)"),
+    re.compile(r"(?<![\d.])(\d{1,3})\s*条(?!件|例)"),
+    re.compile(r"(?:措施|条目|measure|item|article|clause|point|no\.?|number|#)\s*(\d{1,3})\b",
+               re.IGNORECASE),
+)
+PART_PATTERN = re.compile(rf"第\s*({CN_NUMBER}|\d)\s*部分|part\s*(\d)\b", re.IGNORECASE)
+
+# Asking what a unit does, rather than asking about a topic.
+DEPARTMENT_INTENT = re.compile(
+    r"负责|管(?:哪些|什么|啥)|做(?:哪些|什么|啥)|干(?:什么|啥)|职责|任务|承担|牵头|参与|措施|工作|"
+    r"条目|涉及|列|哪几条|哪些条|what does|what do|responsible|in charge|tasks?|duties|role|"
+    r"measures|involved|handle|work on|does .* do",
+    re.IGNORECASE)
+LIST_INTENT = re.compile(r"包括|包含|哪些|哪几|有什么|什么内容|方面|列出|列一下|介绍|概括|"
+                         r"what(?:'s| is) in|cover|include|consist|list|overview", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a question points in the plan's structure.
+
+    kind: ``measure`` (by number), ``department``, ``section`` or ``part``.
+    measures: the measures to answer with, in plan order.
+    unit: the department's canonical name, for ``department`` routes.
+    title: the section or part title, for those routes.
+    """
+
+    kind: str
+    measures: tuple[int, ...]
+    unit: str = ""
+    title: str = ""
+    sections: tuple[int, ...] = field(default=())
+
+
+def measure_numbers(text: str) -> list[int]:
+    """Measure numbers written in the text in any of the usual forms, in order."""
+    found: list[tuple[int, int]] = []
+    for pattern in MEASURE_PATTERNS:
+        for m in pattern.finditer(text):
+            raw = m.group(1)
+            try:
+                number = int(raw) if raw.isdigit() else chinese_numeral(raw)
+            except ValueError:
+                continue
+            found.append((m.start(), number))
+    numbers: list[int] = []
+    for _, number in sorted(found):
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+class Router:
+    """Detects structural questions.
+
+    plan: the plan.
+    tokenizer: used to tell whether anything but a unit and an intent word is left in a
+      department question (then it is a topic question and goes to search instead).
+    """
+
+    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
+        self.plan = plan
+        self.tokenizer = tokenizer
+
+    def run(self, query: Query) -> Route | None:
+        """The route for this question, or None when it needs search."""
+        text = query.text
+        numbers = [n for n in measure_numbers(text) if self.plan.measure(n)]
+        if numbers:
+            return Route("measure", tuple(numbers))
+        return self.department(query) or self.part_or_section(query)
+
+    def department(self, query: Query) -> Route | None:
+        units = [u for u in find_units(query.text) if any(
+            u.name in m.responsible_units for m in self.plan.measures)]
+        if len(units) != 1 or not DEPARTMENT_INTENT.search(query.text):
+            return None
+        if self.topic_words(query, units[0]):
+            return None
+        unit = units[0].name
+        measures = tuple(m.number for m in self.plan.measures if unit in m.responsible_units)
+        return Route("department", measures, unit=unit)
+
+    def topic_words(self, query: Query, unit) -> list[str]:
+        """Words left once the unit's names and the intent words are taken out."""
+        text = query.text.lower()
+        for alias in sorted((unit.name, *unit.aliases), key=len, reverse=True):
+            text = text.replace(alias.lower(), " ")
+        text = DEPARTMENT_INTENT.sub(" ", text)
+        text = LIST_INTENT.sub(" ", text)
+        return [t for t in self.tokenizer.tokens(text) if t not in INTENT_FILLER]
+
+    def part_or_section(self, query: Query) -> Route | None:
+        text = query.text
+        if m := PART_PATTERN.search(text):
+            raw = m.group(1) or m.group(2)
+            number = int(raw) if raw.isdigit() else chinese_numeral(raw)
+            if 1 <= number <= len(self.plan.parts):
+                return self.part_route(number)
+        for part in self.plan.parts:
+            if loose(part.title) in loose(text):
+                return self.part_route(part.number)
+        if not LIST_INTENT.search(text):
+            return None
+        for section in self.plan.sections:
+            if loose(section.title) in loose(text):
+                return Route("section", section.measures, title=section.title,
+                             sections=(section.number,))
+        return None
+
+    def part_route(self, number: int) -> Route:
+        part = self.plan.part(number)
+        measures = tuple(n for s in part.sections for n in self.plan.section(s).measures)
+        return Route("part", measures, title=part.title, sections=part.sections)
+
+
+# Words that often surround a department question without naming a topic.
+INTENT_FILLER = frozenset({
+    "方案", "里", "这个", "在", "都", "哪", "几", "条", "些", "事", "事情", "主要", "具体", "有",
+    "plan", "action", "this", "under", "according", "what", "which", "does", "do", "the",
+    "bureau", "office", "district", "department", "measures", "measure", "putuo",
+}) | STOPWORDS
+
+
+def loose(text: str) -> str:
+    """Text without punctuation or quotes, for matching titles typed loosely."""
+    return re.sub(r"[\s“”\"'‘’「」、，,。.？?！!：:（）()]", "", text)
+

@@ -1,0 +1,152 @@
+"""Is a question covered by the plan? A calibrated out-of-scope detector.
+
+A single dense-score threshold cannot tell (an unanswerable question can score 0.89 and an
+answerable one 0.75), so the decision combines several signals in a logistic model whose
+weights are fitted on the dev and calibration sets (``python -m evals.calibrate``), never on the
+test set:
+
+- how much of the question is plan vocabulary, and how strongly keyword search matches;
+- how strongly and how distinctly dense search matches, and whether both searches agree;
+- whether it asks for a figure (how much, how long) that the best measure does not contain;
+- whether it names another district or city.
+
+Some requests are refused outright whatever the scores: chit-chat, writing tasks, prompt
+injection, personal tax and the like, which no measure answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bot.query import Query, Tokenizer
+from bot.retrievers import Hit
+
+MODEL_PATH = Path(__file__).with_name("scope_model.json")
+
+# Requests no measure of the plan can answer, whatever words they share with it.
+OUT_OF_SCOPE = re.compile(
+    r"忽略.{0,8}(?:指令|规则|设定|提示|要求)|系统提示|提示词|越狱|扮演|假装你|prompt|jailbreak|"
+    r"ignore (?:all |any |the )?(?:previous|above|prior)|disregard|pretend|you are now|"
+    r"天气|下雨|气温|weather|笑话|joke|写一|帮我写|写个|写份|作文|诗|翻译|translate|"
+    r"write (?:a|an|me)|"
+    r"poem|essay|股票|基金|比特币|炒股|stock tip|crypto|bitcoin|彩票|"
+    r"个税|个人所得税|年终奖|personal income tax|房贷利率|公积金缴存|社保缴费比例|社保基数|"
+    r"最低工资|minimum wage|退休|养老金|医保报销|子女入学|上学|学区|"
+    r"你是谁|你叫什么|你好吗|who are you|your name|谢谢|辛苦了|thank|早上好|晚上好|hello|^hi\b|"
+    r"^你好[!！。]?$",
+    re.IGNORECASE)
+
+OTHER_PLACES = re.compile(
+    r"浦东|徐汇|闵行|静安|长宁|黄浦|杨浦|虹口|宝山|嘉定|松江|青浦|奉贤|金山|崇明|北京|深圳|广州|杭州|"
+    r"苏州|南京|天津|重庆|成都|武汉|全国|国家层面|pudong|xuhui|minhang|jing'an|beijing|shenzhen|"
+    r"hangzhou|guangzhou|nationwide", re.IGNORECASE)
+HOME = re.compile(r"普陀|putuo", re.IGNORECASE)
+ASKS_QUANTITY = re.compile(
+    r"多少|几[天个年月次项条%]|多久|多长|比例|费用|收费|价格|标准是|金额|利率|"
+    r"how much|how many|how long|what percentage|what rate|fee|cost|price", re.IGNORECASE)
+QUANTITY = re.compile(
+    r"\d|[一二三四五六七八九十百]+(?:项|个|次|天|分钟|小时|年|%)|一次|全覆盖|百分")
+
+FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "quantity_gap",
+            "other_place", "english")
+
+
+@dataclass(frozen=True)
+class ScopeEvidence:
+    """The signals the detector weighs (see the module docstring)."""
+
+    bm25: float
+    coverage: float
+    matched: float
+    dense: float
+    dense_gap: float
+    agree: float
+    quantity_gap: float
+    other_place: float
+    english: float
+
+    def vector(self) -> list[float]:
+        return [getattr(self, name) for name in FEATURES]
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    """in_scope: answer or refuse. probability: the model's P(in scope). reason: why."""
+
+    in_scope: bool
+    probability: float
+    reason: str
+
+
+@dataclass
+class ScopeModel:
+    """Logistic-regression weights, one per feature, plus bias and decision threshold."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> ScopeModel:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+    def probability(self, evidence: ScopeEvidence) -> float:
+        z = self.bias + sum(self.weights[n] * v for n, v in zip(FEATURES, evidence.vector(),
+                                                                  strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+class ScopeDetector:
+    """Decides whether the plan covers a question.
+
+    tokenizer: the domain tokenizer; vocabulary: the keyword index's vocabulary.
+    measure_texts: measure number → text, to check whether a figure is present.
+    model: fitted weights.
+    """
+
+    def __init__(self, tokenizer: Tokenizer, vocabulary: set[str],
+                 measure_texts: dict[int, str], model: ScopeModel) -> None:
+        self.tokenizer = tokenizer
+        self.vocabulary = vocabulary
+        self.measure_texts = measure_texts
+        self.model = model
+
+    def evidence(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
+                 best: int | None) -> ScopeEvidence:
+        """The detector's inputs for one question and its search results."""
+        tokens = self.tokenizer.tokens(query.keywords)
+        matched = [t for t in tokens if t in self.vocabulary]
+        dense_top = dense_hits[0].score if dense_hits else 0.0
+        dense_tail = dense_hits[-1].score if dense_hits else 0.0
+        asks_figure = bool(ASKS_QUANTITY.search(query.text))
+        has_figure = best is not None and bool(QUANTITY.search(self.measure_texts.get(best, "")))
+        return ScopeEvidence(
+            bm25=math.log1p(keyword_hits[0].score) if keyword_hits else 0.0,
+            coverage=len(matched) / len(tokens) if tokens else 0.0,
+            matched=math.log1p(len(set(matched))),
+            dense=dense_top,
+            dense_gap=dense_top - dense_tail,
+            agree=float(bool(keyword_hits and dense_hits
+                             and keyword_hits[0].measure == dense_hits[0].measure)),
+            quantity_gap=float(asks_figure and not has_figure),
+            other_place=float(bool(OTHER_PLACES.search(query.text))
+                              and not HOME.search(query.text)),
+            english=float(query.lang == "en"),
+        )
+
+    def run(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
+            best: int | None) -> ScopeDecision:
+        """Answer or refuse, with the probability and the reason."""
+        if OUT_OF_SCOPE.search(query.text):
+            return ScopeDecision(False, 0.0, "request outside the plan's subject")
+        probability = self.model.probability(self.evidence(query, keyword_hits, dense_hits,
+                                                           best))
+        return ScopeDecision(probability >= self.model.threshold, probability, "scope model")

@@ -1,0 +1,124 @@
+"""Shared fixtures: a real index built once per run, the real bot, real uvicorn servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.policybot import PolicyBot, load_bot
+from bot.settings import Settings
+from ingest.plan import Plan, bundled_plan_path, load_plan
+from vectorstore.embeddings import make_embeddings
+from vectorstore.store import build_index, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def plan() -> Plan:
+    return load_plan()
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A POLICYBOT_HOME with the bundled plan indexed by the default model."""
+    path = tmp_path_factory.mktemp("home")
+    build_index(connect(path), make_embeddings(),
+                bundled_plan_path().read_text(encoding="utf-8"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(home: Path) -> Settings:
+    return Settings(home=home)
+
+
+@pytest.fixture(scope="session")
+def bot(settings: Settings) -> PolicyBot:
+    return load_bot(settings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A ``policybot serve`` process on loopback.
+
+    url: base URL. process: the Popen. log: its combined output file.
+    """
+
+    def __init__(self, url: str, process: subprocess.Popen, log: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log = log
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def start_server(home: Path, env: dict[str, str] | None = None, workers: int = 1,
+                 log_dir: Path | None = None) -> Server:
+    """Start ``policybot serve`` and wait until /healthz answers 200."""
+    port = free_port()
+    log = (log_dir or home) / f"server-{port}.log"
+    full_env = {**os.environ, "POLICYBOT_HOME": str(home), **(env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
+        cwd=ROOT, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return Server(url, process, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"server did not become healthy: {log.read_text()[-2000:]}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory,
+                   home: Path) -> Iterator[Callable[..., Server]]:
+    """Start extra servers (own env, workers); all are stopped at the end of the run."""
+    started: list[Server] = []
+
+    def factory(env: dict[str, str] | None = None, workers: int = 1,
+                home_dir: Path | None = None) -> Server:
+        server = start_server(home_dir or home, env, workers,
+                              log_dir=tmp_path_factory.mktemp("logs"))
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def server(server_factory: Callable[..., Server]) -> Server:
+    """The default server over the shared index."""
+    return server_factory()

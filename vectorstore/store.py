@@ -1,0 +1,173 @@
+"""The measure index in Chroma: one document per measure, rebuilt atomically.
+
+Layout in Chroma:
+
+- ``policybot-generation-<hash>``: one generation of the index, one document per measure
+  (embedded with its section title as context), ids ``measure-001`` … ``measure-100``.
+- ``policybot-registry``: one record per generation holding the plan text it was built from;
+  its collection metadata names the active generation.
+
+A rebuild writes a whole new generation, then switches the registry to it, so a reader never
+sees a half-built index. The previous generation is kept so that readers still holding it finish
+their queries; older ones are deleted. Building the same plan with the same model again changes
+nothing (the generation name is a hash of both).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.api import ClientAPI
+from langchain_chroma import Chroma
+from langchain_core.documents import Document
+
+from ingest.plan import Measure, Plan, parse_plan
+from vectorstore.embeddings import ModelEmbeddings
+
+REGISTRY = "policybot-registry"
+GENERATION_PREFIX = "policybot-generation-"
+BATCH = 16
+
+
+class IndexNotBuilt(RuntimeError):
+    """No index has been built in this store yet."""
+
+
+class IndexModelMismatch(RuntimeError):
+    """The index was built with another embedding model than the one in use."""
+
+
+def connect(home: Path, host: str | None = None, port: int = 8000) -> ClientAPI:
+    """A Chroma client: a server when host is given, else an embedded store under home.
+
+    home: directory for the embedded store (``$POLICYBOT_HOME``); the store is ``home/chroma``.
+    host, port: a Chroma server started with ``chroma run``.
+    """
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if host:
+        return chromadb.HttpClient(host=host, port=port, settings=settings)
+    path = home / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def measure_document(measure: Measure, plan: Plan) -> Document:
+    """The text embedded for a measure: its section title gives it context."""
+    section = plan.section(measure.section)
+    return Document(
+        id=measure_id(measure.number),
+        page_content=f"{section.title}：{measure.text}",
+        metadata={"measure": measure.number, "part": measure.part,
+                  "section": measure.section, "section_title": section.title,
+                  "units": "、".join(measure.responsible_units)},
+    )
+
+
+def measure_id(number: int) -> str:
+    """Stable Chroma id of a measure."""
+    return f"measure-{number:03d}"
+
+
+@dataclass(frozen=True)
+class DenseMatch:
+    """A measure found by vector search and its cosine similarity to the query."""
+
+    measure: int
+    score: float
+
+
+class MeasureIndex:
+    """The active generation of the measure index, searched through LangChain's Chroma.
+
+    client: a Chroma client from :func:`connect`.
+    embeddings: the model used to embed queries; it must be the one that built the index.
+    """
+
+    def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings) -> None:
+        self.client = client
+        self.embeddings = embeddings
+        registry = client.get_collection(REGISTRY) if has_registry(client) else None
+        active = (registry.metadata or {}).get("active") if registry else None
+        if not active:
+            raise IndexNotBuilt("the index is empty: run `policybot ingest` first")
+        record = registry.get(ids=[active], include=["documents", "metadatas"])
+        if not record["ids"]:
+            raise IndexNotBuilt(f"the registry names {active} but holds no plan for it")
+        built_with = record["metadatas"][0]["embeddings"]
+        if built_with != embeddings.spec:
+            raise IndexModelMismatch(
+                f"the index was built with embeddings {built_with!r} but {embeddings.spec!r} "
+                "is configured: run `policybot ingest` to rebuild it with the current model")
+        self.generation = active
+        self.plan = parse_plan(record["documents"][0])
+        self.store = Chroma(client=client, collection_name=active, embedding_function=embeddings,
+                            create_collection_if_not_exists=False)
+
+    def search(self, query: str, k: int = 10) -> list[DenseMatch]:
+        """The k measures nearest to the query, best first."""
+        vector = self.embeddings.embed_query_vector(query).tolist()
+        # Despite its name this returns cosine distances (lower is nearer).
+        found = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+        return [DenseMatch(doc.metadata["measure"], 1.0 - float(distance))
+                for doc, distance in found]
+
+    def count(self) -> int:
+        """Number of measures in the active generation."""
+        return self.client.get_collection(self.generation).count()
+
+
+def has_registry(client: ClientAPI) -> bool:
+    return REGISTRY in {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+
+
+def active_generation(client: ClientAPI) -> str | None:
+    """Name of the active generation, or None before the first build."""
+    if not has_registry(client):
+        return None
+    return (client.get_collection(REGISTRY).metadata or {}).get("active")
+
+
+def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
+                progress: Callable[[int, int], None] | None = None) -> tuple[str, bool]:
+    """Build (or keep) the index for a plan, and make it the active generation.
+
+    client: Chroma client.
+    embeddings: the model to embed measures with.
+    plan_text: the plan as text; it is parsed here and stored with the generation.
+    progress: called with (measures embedded so far, total).
+    Returns the generation name and whether anything was built.
+    """
+    plan = parse_plan(plan_text)
+    digest = hashlib.sha256(f"{embeddings.spec}\n{plan_text}".encode()).hexdigest()[:16]
+    generation = GENERATION_PREFIX + digest
+    registry = client.get_or_create_collection(REGISTRY)
+    if (registry.metadata or {}).get("active") == generation:
+        return generation, False
+
+    existing = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+    if generation in existing:  # a half-built leftover from an interrupted run
+        client.delete_collection(generation)
+    store = Chroma(client=client, collection_name=generation, embedding_function=embeddings,
+                   collection_metadata={"hnsw:space": "cosine", "embeddings": embeddings.spec})
+    documents = [measure_document(m, plan) for m in plan.measures]
+    for start in range(0, len(documents), BATCH):
+        batch = documents[start:start + BATCH]
+        store.add_documents(batch, ids=[d.id for d in batch])
+        if progress:
+            progress(start + len(batch), len(documents))
+
+    # The registry is looked up by id only; a one-number vector keeps Chroma from embedding it.
+    registry.upsert(ids=[generation], documents=[plan_text], embeddings=[[0.0]],
+                    metadatas=[{"embeddings": embeddings.spec, "title": plan.title,
+                                "measures": len(plan.measures)}])
+    previous = (registry.metadata or {}).get("active")
+    registry.modify(metadata={"active": generation, **({"previous": previous} if previous else {})})
+    for name in existing - {generation, previous, REGISTRY}:
+        if name.startswith(GENERATION_PREFIX):
+            client.delete_collection(name)
+            registry.delete(ids=[name])
+    return generation, True
