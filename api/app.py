@@ -6,8 +6,9 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from api.routes import ask, health, measures
+from api.routes import ask, feedback, health, measures, openai_compat, stream, wechat, widget
 from bot.policybot import load_bot
 from bot.settings import Settings
 from vectorstore.store import IndexNotBuilt
@@ -36,4 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ask.router)
     app.include_router(measures.router)
     app.include_router(health.router)
+    app.include_router(stream.router)
+    app.include_router(feedback.router)
+    app.include_router(openai_compat.router)
+    app.include_router(widget.router)
+    if settings.wechat_token:
+        app.include_router(wechat.router)
+    # Browsers on the listed origins (pages embedding the widget) may call the API; with
+    # none listed, no cross-origin call is allowed.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                       allow_methods=["GET", "POST"], allow_headers=["content-type"],
+                       max_age=600)
     return app

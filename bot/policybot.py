@@ -19,7 +19,7 @@ from bot.fusion import ReciprocalRankFusion
 from bot.query import Query, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from bot.router import Route, Router
-from bot.scope import ScopeDetector, ScopeModel
+from bot.scope import ScopeDecision, ScopeDetector, ScopeModel
 from bot.sessions import Sessions, Turn
 from bot.settings import Settings
 from ingest.plan import bundled_plan_path
@@ -163,12 +163,9 @@ class PolicyBot:
             query = Query(query.original, f"{previous.question} {query.text}", lang,
                           f"{previous.question} {query.keywords}")
 
-        keyword_hits = pipeline.keyword.run(query, TOP_K)
-        dense_hits = pipeline.dense.run(query, TOP_K)
-        fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
-        best = fused[0].measure if fused else None
-        decision = pipeline.scope.run(query, keyword_hits, dense_hits, best)
-        if not decision.in_scope or not fused:
+        found = search(pipeline, query)
+        fused = found.fused
+        if not found.decision.in_scope or not fused:
             return refusal(query.lang), [], fused
         cited = [fused[0].measure]
         if len(fused) > 1 and fused[1].score >= SECOND_CITATION_RATIO * fused[0].score:
@@ -190,6 +187,26 @@ class PolicyBot:
                   "responsible", "detail", "details", "content", "more"}
         tokens = self.tokenizer.tokens(query.keywords)
         return [t for t in tokens if t in pipeline.keyword.vocabulary and t not in filler]
+
+
+@dataclass(frozen=True)
+class Search:
+    """Both rankings, their fusion, and the scope decision for one query."""
+
+    keyword: list[Hit]
+    dense: list[Hit]
+    fused: list[Hit]
+    decision: ScopeDecision
+
+
+def search(pipeline: Pipeline, query: Query) -> Search:
+    """Keyword and dense search, fused, and whether the plan covers the query at all."""
+    keyword_hits = pipeline.keyword.run(query, TOP_K)
+    dense_hits = pipeline.dense.run(query, TOP_K)
+    fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
+    best = fused[0].measure if fused else None
+    decision = pipeline.scope.run(query, keyword_hits, dense_hits, best)
+    return Search(keyword_hits, dense_hits, fused, decision)
 
 
 def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:

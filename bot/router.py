@@ -17,7 +17,10 @@ CN_NUMBER = "[零〇一二两三四五六七八九十百]+"
 MEASURE_PATTERNS = (
     re.compile(rf"第\s*(\d{{1,3}}|{CN_NUMBER})\s*(?:条|项|点|款)"),
     re.compile(r"(?<![\d.])(\d{1,3})\s*条(?!件|例)"),
-    re.compile(r"(?:措施|条目|measure|item|article|clause|point|no\.?|number|#)\s*(\d{1,3})\b",
+    # 七十九条 without 第: two-character numerals only, since 一条/两条/十条 are ordinary words
+    re.compile(r"(?<![零〇一二两三四五六七八九十百第])"
+               r"([一二三四五六七八九][十百][零〇一二三四五六七八九十]*|十[一二三四五六七八九])条(?!件|例)"),
+    re.compile(r"(?:措施|条目|measure|item|article|clause|point|no\.?|number|#)\s*(\d{1,3})(?!\d)",
                re.IGNORECASE),
 )
 PART_PATTERN = re.compile(rf"第\s*({CN_NUMBER}|\d)\s*部分|part\s*(\d)\b", re.IGNORECASE)

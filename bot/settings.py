@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -22,3 +23,28 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")
     max_question_chars: int = Field(500, validation_alias="POLICYBOT_MAX_QUESTION_CHARS")
     session_ttl_seconds: float = Field(3600.0, validation_alias="POLICYBOT_SESSION_TTL")
+    wechat_token: str | None = Field(None, validation_alias="WECHAT_TOKEN",
+                                     description="Official-account server Token; no /wechat "
+                                                 "route when unset")
+    # Empty counts as unset, so a blank line in an env template does not stop the server.
+    wechat_aes_key: str | None = Field(None, validation_alias="WECHAT_AES_KEY",
+                                       pattern=r"^(?:[A-Za-z0-9+/]{43})?$",
+                                       description="EncodingAESKey (43 characters), for safe "
+                                                   "mode")
+    wechat_app_id: str | None = Field(None, validation_alias="WECHAT_APP_ID",
+                                      description="AppID; checked in every encrypted message")
+    wechat_max_age_seconds: float = Field(300.0, gt=0, validation_alias="WECHAT_MAX_AGE_SECONDS",
+                                          description="Callbacks signed longer ago are refused")
+    # NoDecode: the variable is a plain comma-separated list, not JSON.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        [], validation_alias="POLICYBOT_CORS_ORIGINS",
+        description="Origins allowed to call the API from a browser (comma-separated); "
+                    "none when empty")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: str | list[str]) -> list[str]:
+        """value: "https://a.example, https://b.example" or a list; browsers send origins
+        without a trailing slash, so one is dropped."""
+        items = value.split(",") if isinstance(value, str) else value
+        return [item.strip().rstrip("/") for item in items if item.strip()]

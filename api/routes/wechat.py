@@ -1,0 +1,96 @@
+"""GET and POST /wechat: the server URL of a WeChat official account (公众号).
+
+The app includes this router only when WECHAT_TOKEN is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from api.deps import get_bot, get_settings
+from api.wechat import WeChatChannel
+from api.wechat_protocol import Callback, Inbound, Rejected, WeChatGateway
+from api.wechat_store import WeChatStore
+from bot.policybot import PolicyBot
+from bot.settings import Settings
+
+# WeChat's messages are a few hundred bytes; anything much larger is not from WeChat.
+MAX_BODY_BYTES = 64 * 1024
+# WeChat redelivers an unanswered message three times within 15 s; replies are kept at least
+# that long, and as long as the timestamp window lets a replay through.
+RETRY_SECONDS = 15.0
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Set up this worker's gateway and reply store; close the store at shutdown.
+
+    app: the application, whose state holds the settings.
+    """
+    settings: Settings = app.state.settings
+    app.state.wechat_gateway = WeChatGateway.from_settings(settings)
+    store = WeChatStore(settings.home / "wechat.sqlite3",
+                        reply_ttl_seconds=max(settings.wechat_max_age_seconds, RETRY_SECONDS),
+                        pages_ttl_seconds=settings.session_ttl_seconds)
+    app.state.wechat_store = store
+    try:
+        yield
+    finally:
+        store.close()
+
+
+router = APIRouter(tags=["wechat"], lifespan=lifespan)
+
+
+def get_gateway(request: Request) -> WeChatGateway:
+    return request.app.state.wechat_gateway
+
+
+def get_channel(request: Request, bot: Annotated[PolicyBot, Depends(get_bot)],
+                settings: Annotated[Settings, Depends(get_settings)]) -> WeChatChannel:
+    return WeChatChannel(bot, request.app.state.wechat_store, settings.max_question_chars)
+
+
+GatewayDep = Annotated[WeChatGateway, Depends(get_gateway)]
+CallbackQuery = Annotated[Callback, Query()]
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw body; the route's max_body_size turns a larger one into 413."""
+    return await request.body()
+
+
+def open_inbound(query: CallbackQuery, body: Annotated[bytes, Depends(read_body)],
+                 gateway: GatewayDep) -> Inbound:
+    """The verified message of a callback; 403 for a bad signature or an old timestamp, 400
+    for a body that is not a well-formed, safe WeChat message."""
+    try:
+        return gateway.open(query, body)
+    except Rejected as exc:
+        raise HTTPException(exc.status, exc.reason) from exc
+
+
+@router.get("/wechat", response_class=PlainTextResponse)
+def verify(query: CallbackQuery, gateway: GatewayDep) -> str:
+    """URL verification: echo echostr when the signature matches; 403 otherwise."""
+    try:
+        return gateway.echo(query)
+    except Rejected as exc:
+        raise HTTPException(exc.status, exc.reason) from exc
+
+
+@router.post("/wechat", max_body_size=MAX_BODY_BYTES, response_class=Response)
+def receive(query: CallbackQuery, inbound: Annotated[Inbound, Depends(open_inbound)],
+            gateway: GatewayDep,
+            channel: Annotated[WeChatChannel, Depends(get_channel)]) -> Response:
+    """Reply to a message or event: XML (encrypted in safe mode), or "success" when there is
+    nothing to say."""
+    reply = channel.reply(inbound)
+    if not reply:
+        return PlainTextResponse("success")
+    return Response(gateway.seal(query, reply), media_type="application/xml")

@@ -1,0 +1,449 @@
+/*
+ * policybot chat widget. One tag embeds it in any page:
+ *   <script src="http://HOST/widget.js" data-title="普陀营商政策问答" defer></script>
+ * Optional: data-lang="zh" | "en" (default: the page's lang).
+ *
+ * It talks to the server that served this script (so it works on pages of other origins, when
+ * that server allows them by POLICYBOT_CORS_ORIGINS), renders in a shadow root (the host page's
+ * CSS cannot reach it), and keeps the conversation in sessionStorage (follow-ups survive
+ * reloads in the same tab).
+ */
+(() => {
+  "use strict";
+
+  const HOST_ID = "policybot-widget";
+  if (document.getElementById(HOST_ID)) return; // embedded twice: keep the first
+
+  // document.currentScript is null in callbacks, so read it now.
+  const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const API = new URL(script.src, location.href).origin;
+  const STORAGE_KEY = `policybot:${API}`;
+  const MAX_TURNS = 30; // kept in sessionStorage; older turns are dropped
+
+  const TEXT = {
+    zh: {
+      title: "营商政策问答",
+      subtitle: "依据《普陀区深化推进一流营商环境建设行动方案》",
+      launcher: "政策问答",
+      open: "打开营商政策问答",
+      close: "关闭问答窗口",
+      reset: "开始新对话",
+      intro: "您好！我可以解答普陀区优化营商环境行动方案的内容，并告诉您每项措施由哪个部门负责。",
+      suggestionsLabel: "您可以这样问",
+      suggestions: ["企业注销找哪个部门？", "不动产登记有哪些便利措施？",
+                    "外籍人才办理工作许可找谁？", "中小企业融资难怎么办？"],
+      log: "对话记录",
+      you: "您的问题",
+      bot: "回答",
+      inputLabel: "输入您的问题",
+      placeholder: "输入问题，按 Enter 发送",
+      send: "发送",
+      searching: "正在查找相关措施…",
+      cites: "引用的措施",
+      chip: (n) => `第${n}条`,
+      units: "责任单位",
+      rate: "这个回答有帮助吗？",
+      up: "有帮助",
+      down: "没有帮助",
+      commentLabel: "补充说明（可选）",
+      commentPlaceholder: "哪里不对或缺少什么？",
+      submit: "提交",
+      thanks: "感谢您的反馈！",
+      saved: "已记录您的评价。",
+      invalid: "请换个说法再问一次：问题不能为空，也不宜过长。",
+      failed: "抱歉，暂时无法回答，请稍后再试。",
+      offline: "无法连接到问答服务，请稍后再试。",
+      note: "回答摘自方案原文，仅供参考",
+    },
+    en: {
+      title: "Business policy Q&A",
+      subtitle: "Answers from Putuo District's business-environment action plan",
+      launcher: "Ask the plan",
+      open: "Open the business policy Q&A",
+      close: "Close the Q&A panel",
+      reset: "Start a new conversation",
+      intro: "Hello! I answer questions about Putuo District's business-environment action " +
+             "plan and tell you which department is responsible for each measure.",
+      suggestionsLabel: "Try asking",
+      suggestions: ["Who handles closing a company?",
+                    "What does the plan offer for property registration?",
+                    "Who helps foreign talent with work permits?",
+                    "How can small businesses get financing?"],
+      log: "Conversation",
+      you: "Your question",
+      bot: "Answer",
+      inputLabel: "Type your question",
+      placeholder: "Ask a question, press Enter to send",
+      send: "Send",
+      searching: "Looking up the plan…",
+      cites: "Measures cited",
+      chip: (n) => `Measure ${n}`,
+      units: "Responsible units",
+      rate: "Was this answer helpful?",
+      up: "Helpful",
+      down: "Not helpful",
+      commentLabel: "Tell us more (optional)",
+      commentPlaceholder: "What was wrong or missing?",
+      submit: "Submit",
+      thanks: "Thank you for your feedback!",
+      saved: "Your rating was recorded.",
+      invalid: "Please rephrase: the question must not be empty or too long.",
+      failed: "Sorry, I cannot answer right now. Please try again later.",
+      offline: "Cannot reach the Q&A service. Please try again later.",
+      note: "Answers quote the plan; for reference only",
+    },
+  };
+
+  const langTag = (script.dataset.lang || document.documentElement.lang || "zh").toLowerCase();
+  const t = langTag.startsWith("en") ? TEXT.en : TEXT.zh;
+  const title = script.dataset.title || t.title;
+
+  /** Create an element. tag: name; props: attributes ("text" sets textContent);
+   * children: nodes or strings. */
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    node.append(...children);
+    return node;
+  }
+
+  // --- conversation state: { session_id, turns: [{ question, answer, citations, rating }] }
+  function loadState() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+      if (saved && Array.isArray(saved.turns)) return saved;
+    } catch (_) { /* storage blocked or corrupt: start afresh */ }
+    return { session_id: null, turns: [] };
+  }
+  function saveState() {
+    state.turns = state.turns.slice(-MAX_TURNS);
+    try { sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state)); } catch (_) { /* full */ }
+  }
+  let state = loadState();
+  let busy = false;
+  let messageCount = 0; // makes ids unique within the shadow root
+
+  // --- the DOM, inside a shadow root
+  const host = el("div", { id: HOST_ID });
+  const shadow = host.attachShadow({ mode: "open" });
+  const sheet = el("link", { rel: "stylesheet", href: `${API}/widget.css` });
+  const root = el("div", { class: "pb-root", lang: t === TEXT.en ? "en" : "zh-CN" });
+  // Hidden until the stylesheet is in, so the page never shows an unstyled widget.
+  root.hidden = true;
+  sheet.addEventListener("load", () => { root.hidden = false; });
+
+  const chatIcon = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">' +
+    '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 ' +
+    '1-2-2V6a2 2 0 0 1 2-2zm3 6a1.3 1.3 0 1 0 0 2.6A1.3 1.3 0 0 0 7 10zm5 0a1.3 1.3 0 1 0 ' +
+    '0 2.6 1.3 1.3 0 0 0 0-2.6zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6z"/></svg>';
+  const launcher = el("button", {
+    type: "button", class: "pb-launcher", "aria-label": t.open, "aria-expanded": "false",
+    "aria-controls": "pb-panel", "aria-haspopup": "dialog",
+  });
+  launcher.innerHTML = chatIcon; // a constant, never user text
+  launcher.append(el("span", { class: "pb-launcher-text", text: t.launcher }));
+
+  const closeButton = el("button", { type: "button", class: "pb-icon-button pb-close",
+                                     "aria-label": t.close, title: t.close, text: "×" });
+  const resetButton = el("button", { type: "button", class: "pb-icon-button pb-reset",
+                                     "aria-label": t.reset, title: t.reset, text: "↺" });
+  const header = el("header", { class: "pb-header" },
+    el("span", { class: "pb-logo", "aria-hidden": "true", text: t === TEXT.en ? "Q" : "问" }),
+    el("div", { class: "pb-heading" },
+      el("h2", { id: "pb-title", class: "pb-title", text: title }),
+      el("p", { class: "pb-subtitle", text: t.subtitle })),
+    resetButton, closeButton);
+
+  // Focusable, so that keyboard users can scroll a long answer.
+  const log = el("div", { class: "pb-log", role: "log", "aria-live": "polite",
+                          "aria-label": t.log, tabindex: "0" });
+  const suggestions = el("div", { class: "pb-suggestions", role: "group",
+                                  "aria-label": t.suggestionsLabel },
+    el("p", { class: "pb-suggestions-label", "aria-hidden": "true", text: t.suggestionsLabel }),
+    ...t.suggestions.map((q) => el("button", { type: "button", class: "pb-suggestion", text: q })));
+
+  const input = el("textarea", { id: "pb-input", class: "pb-input", rows: "1",
+                                 placeholder: t.placeholder, autocomplete: "off" });
+  const sendButton = el("button", { type: "submit", class: "pb-send", "aria-label": t.send,
+                                    title: t.send });
+  sendButton.innerHTML = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">' +
+    '<path fill="currentColor" d="M3 20.5 21 12 3 3.5 3 10l12 2-12 2z"/></svg>';
+  const form = el("form", { class: "pb-form" },
+    el("label", { class: "pb-sr-only", for: "pb-input", text: t.inputLabel }), input, sendButton);
+
+  const panel = el("section", { id: "pb-panel", class: "pb-panel", role: "dialog",
+                                "aria-labelledby": "pb-title" },
+    header, log, suggestions, form, el("p", { class: "pb-note", text: t.note }));
+  panel.hidden = true;
+
+  root.append(launcher, panel);
+  shadow.append(sheet, root);
+
+  // --- rendering
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+  function renderIntro() {
+    log.replaceChildren(el("div", { class: "pb-msg pb-bot pb-intro" },
+      el("p", { class: "pb-text", text: t.intro })));
+    suggestions.hidden = state.turns.length > 0;
+  }
+
+  function userBubble(question) {
+    return el("div", { class: "pb-msg pb-user" },
+      el("span", { class: "pb-sr-only", text: `${t.you}：` }),
+      el("p", { class: "pb-text", text: question }));
+  }
+
+  /** Citation chips; each expands to the measure's section, text and responsible units. */
+  function citationBlock(citations) {
+    const id = ++messageCount;
+    const chips = el("div", { class: "pb-chips", role: "group", "aria-label": t.cites });
+    const bodies = el("div", { class: "pb-cite-bodies" });
+    for (const c of citations) {
+      const bodyId = `pb-cite-${id}-${c.measure}`;
+      const chip = el("button", { type: "button", class: "pb-chip", "aria-expanded": "false",
+                                  "aria-controls": bodyId, text: t.chip(c.measure) });
+      const body = el("div", { id: bodyId, class: "pb-cite", role: "region",
+                               "aria-label": t.chip(c.measure) },
+        el("p", { class: "pb-cite-head" },
+          el("strong", { text: t.chip(c.measure) }), ` · ${c.section}`),
+        el("p", { class: "pb-cite-text", text: c.text }),
+        el("p", { class: "pb-cite-units" },
+          el("strong", { text: `${t.units}：` }), c.units.join("、")));
+      body.hidden = true;
+      chip.addEventListener("click", () => {
+        body.hidden = !body.hidden;
+        chip.setAttribute("aria-expanded", String(!body.hidden));
+      });
+      chips.append(chip);
+      bodies.append(body);
+    }
+    return el("div", { class: "pb-cites" }, chips, bodies);
+  }
+
+  /** 👍/👎 for one turn, then an optional comment (sent as an update of the same rating). */
+  function feedbackBlock(turn) {
+    const status = el("p", { class: "pb-feedback-status", role: "status" });
+    const buttons = [["up", "👍", t.up], ["down", "👎", t.down]].map(([rating, icon, label]) =>
+      el("button", { type: "button", class: "pb-rate", "data-rating": rating,
+                     "aria-label": label, title: label,
+                     "aria-pressed": String(turn.rating === rating), text: icon }));
+    const comment = el("input", { type: "text", class: "pb-comment-input", maxlength: "1000",
+                                  placeholder: t.commentPlaceholder, "aria-label": t.commentLabel });
+    const commentForm = el("form", { class: "pb-comment" }, comment,
+      el("button", { type: "submit", class: "pb-comment-send", text: t.submit }));
+    commentForm.hidden = true;
+
+    for (const button of buttons) {
+      button.addEventListener("click", async () => {
+        const rating = button.dataset.rating;
+        if (await sendFeedback(turn, rating, null)) {
+          turn.rating = rating;
+          saveState();
+          for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
+          status.textContent = t.saved;
+          commentForm.hidden = false;
+        } else {
+          status.textContent = t.failed;
+        }
+      });
+    }
+    commentForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = comment.value.trim();
+      if (!text) return;
+      if (await sendFeedback(turn, turn.rating, text)) {
+        commentForm.hidden = true;
+        status.textContent = t.thanks;
+      } else {
+        status.textContent = t.failed;
+      }
+    });
+    return el("div", { class: "pb-feedback" },
+      el("div", { class: "pb-rates", role: "group", "aria-label": t.rate }, ...buttons),
+      commentForm, status);
+  }
+
+  async function sendFeedback(turn, rating, comment) {
+    try {
+      const response = await fetch(`${API}/api/v1/feedback`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          session_id: turn.session_id, question: turn.question, answer: turn.answer, rating,
+          comment, measures: turn.citations.map((c) => c.measure),
+        }),
+      });
+      return response.ok;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  /** A bot bubble; fill(turn) completes it with chips and feedback. */
+  function botBubble() {
+    const text = el("p", { class: "pb-text" });
+    const bubble = el("div", { class: "pb-msg pb-bot", "aria-busy": "true" },
+      el("span", { class: "pb-sr-only", text: `${t.bot}：` }), text);
+    return {
+      bubble,
+      text,
+      fill(turn) {
+        text.textContent = turn.answer;
+        if (turn.citations.length) bubble.append(citationBlock(turn.citations));
+        bubble.append(feedbackBlock(turn));
+        bubble.setAttribute("aria-busy", "false");
+      },
+      fail(message) {
+        text.textContent = message;
+        bubble.classList.add("pb-error");
+        bubble.setAttribute("role", "alert");
+        bubble.setAttribute("aria-busy", "false");
+      },
+    };
+  }
+
+  function renderTurns() {
+    renderIntro();
+    for (const turn of state.turns) {
+      const view = botBubble();
+      view.fill(turn);
+      log.append(userBubble(turn.question), view.bubble);
+    }
+  }
+
+  // --- asking, over Server-Sent Events
+  /** Yields {event, data} from a text/event-stream response. */
+  async function* serverEvents(response) {
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer = (buffer + value).replace(/\r\n/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event = "message";
+        const data = [];
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) event = line.slice(6).trim();
+          else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+        }
+        if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
+      }
+    }
+  }
+
+  async function ask(question) {
+    if (busy || !question.trim()) return;
+    busy = true;
+    sendButton.disabled = true;
+    suggestions.hidden = true;
+    const view = botBubble();
+    const searching = el("span", { class: "pb-typing", text: t.searching });
+    view.text.append(searching);
+    log.append(userBubble(question), view.bubble);
+    scrollToEnd();
+    try {
+      const response = await fetch(`${API}/api/v1/ask/stream`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ question, session_id: state.session_id }),
+      });
+      if (!response.ok) {
+        view.fail(response.status === 422 ? t.invalid : t.failed);
+        return;
+      }
+      for await (const { event, data } of serverEvents(response)) {
+        if (event === "delta") {
+          searching.remove();
+          view.text.append(data.text);
+          scrollToEnd();
+        } else if (event === "answer") {
+          state.session_id = data.session_id;
+          const turn = { session_id: data.session_id, question, answer: data.answer,
+                         citations: data.citations, rating: null };
+          state.turns.push(turn);
+          saveState();
+          view.fill(turn);
+        }
+      }
+      if (view.bubble.getAttribute("aria-busy") === "true") view.fail(t.failed);
+    } catch (_) {
+      // fetch throws (no response at all) when the server is down or refuses this origin
+      view.fail(t.offline);
+    } finally {
+      busy = false;
+      sendButton.disabled = false;
+      scrollToEnd();
+    }
+  }
+
+  // --- behaviour
+  function open() {
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    scrollToEnd();
+    input.focus();
+  }
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+  function growInput() {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+  }
+  function submit() {
+    const question = input.value.trim();
+    if (!question || busy) return;
+    input.value = "";
+    growInput();
+    ask(question);
+  }
+
+  launcher.addEventListener("click", open);
+  closeButton.addEventListener("click", close);
+  resetButton.addEventListener("click", () => {
+    state = { session_id: null, turns: [] };
+    saveState();
+    renderTurns();
+    input.focus();
+  });
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (event) => {
+    // Enter sends, Shift+Enter breaks the line; Enter that confirms an IME candidate
+    // (pinyin input) must not send.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener("input", growInput);
+  suggestions.addEventListener("click", (event) => {
+    const button = event.target.closest(".pb-suggestion");
+    if (button) ask(button.textContent);
+  });
+
+  renderTurns();
+  // A script in <head> without defer runs before <body> exists.
+  if (document.body) document.body.append(host);
+  else document.addEventListener("DOMContentLoaded", () => document.body.append(host));
+})();

@@ -1,0 +1,57 @@
+"""The extractive composer: everything it states comes from the cited measures."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.answer import AnswerComposer, refusal
+
+
+@pytest.fixture(scope="module")
+def composer(plan):
+    return AnswerComposer(plan)
+
+
+def test_who_answer_names_units_and_quotes_the_measure(composer, plan):
+    text = composer.search_answer("企业注销找哪个部门？", [21], "zh")
+    lead = text.split("\n")[0]
+    assert lead == "根据行动方案第21条，责任单位是区市场监管局、区税务局、区人社局。"
+    assert plan.measure(21).text in text
+    assert "（简化企业开办和注销流程）" in text
+
+
+def test_answer_mentions_only_cited_measures(composer):
+    text = composer.search_answer("注销和名称", [21, 20], "zh")
+    assert set(re.findall(r"第(\d+)条", text)) == {"21", "20"}
+
+
+def test_english_answer_quotes_chinese_text_with_english_units(composer, plan):
+    text = composer.search_answer("Who handles deregistration?", [21], "en")
+    assert text.startswith("Under the plan, this is handled by District Administration for "
+                           "Market Regulation (区市场监管局)")
+    assert plan.measure(21).text in text
+    assert "Simpler company start-up and deregistration" in text
+
+
+def test_department_answer_groups_by_section(composer):
+    text = composer.department_answer("区法院", [39, 40, 53, 54, 55, 56], "zh")
+    assert text.startswith("区法院是行动方案中6条措施的责任单位")
+    assert text.index("【加强知识产权创造、保护和运用】") < text.index("【加强法治营商环境建设】")
+    assert text.count("- 第") == 6
+
+
+def test_structure_answer(composer):
+    text = composer.structure_answer("让企业经营更放心", (9, 10, 11, 12, 13), "zh")
+    assert "5个方面、23条措施" in text and "实行包容审慎监管：第46–48条" in text
+
+
+def test_citations_carry_the_record(composer):
+    [citation] = composer.cited([54])
+    assert citation.units == ["区法院"] and citation.section == "加强法治营商环境建设"
+
+
+def test_refusal_says_what_it_can_do():
+    assert "没有涉及" in refusal("zh") and "第21条" in refusal("zh")
+    assert "does not cover" in refusal("en")
