@@ -36,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--json", type=Path, dest="report", help="write the JSON report here")
     evaluate.add_argument("--failures", action="store_true", help="list the items it got wrong")
 
+    feedback = commands.add_parser("feedback", help="readers' 👍/👎 on answers")
+    feedback_commands = feedback.add_subparsers(dest="action", required=True)
+    export = feedback_commands.add_parser(
+        "export", help="write feedback as gold-set candidates (JSONL) for review")
+    export.add_argument("--rating", choices=["up", "down"], help="only feedback with this rating")
+    export.add_argument("--output", type=Path, help="write here instead of to stdout")
+
     args = parser.parse_args(argv)
     settings = Settings()
     try:
@@ -50,23 +57,26 @@ def main(argv: list[str] | None = None) -> int:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from ingest.plan import bundled_plan_path, parse_plan
+    from ingest.plan import bundled_plan_path, load_plan
+    from ingest.queries import queries_path
     from vectorstore.embeddings import make_embeddings
-    from vectorstore.store import build_index, connect
+    from vectorstore.store import connect, index_plan_file
 
     path = args.file or bundled_plan_path()
-    text = path.read_text(encoding="utf-8")
-    plan = parse_plan(text)
+    plan = load_plan(path)
     print(f"Parsed {path}: {len(plan.parts)} parts, {len(plan.sections)} sections, "
           f"{len(plan.measures)} measures")
+    if queries_path(path).exists():
+        print(f"With sample questions from {queries_path(path)}")
     client = connect(settings.home, settings.chroma_host, settings.chroma_port)
     started = time.perf_counter()
-    with tqdm(total=len(plan.measures), unit="measure", desc="Embedding") as bar:
+    with tqdm(unit="doc", desc="Embedding") as bar:
         def progress(done: int, total: int) -> None:
+            bar.total = total
             bar.update(done - bar.n)
 
-        generation, built = build_index(client, make_embeddings(settings.embeddings), text,
-                                        progress)
+        generation, built = index_plan_file(client, make_embeddings(settings.embeddings), path,
+                                            progress)
     seconds = time.perf_counter() - started
     state = f"built in {seconds:.1f} s" if built else "already up to date"
     print(f"Index {generation} ({settings.embeddings}): {state}")
@@ -117,7 +127,23 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": run_ingest, "ask": run_ask, "serve": run_serve, "eval": run_eval}
+def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    from api.feedback import FeedbackGold, FeedbackStore
+
+    records = FeedbackStore.in_home(settings.home).records(args.rating)
+    # A gold line has no session or turn: feedback is judged one question at a time.
+    text = "".join(FeedbackGold.from_record(r).model_dump_json(exclude={"session", "turn"}) + "\n"
+                   for r in records)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"{len(records)} feedback items written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {"ingest": run_ingest, "ask": run_ask, "serve": run_serve, "eval": run_eval,
+            "feedback": run_feedback_export}
 
 if __name__ == "__main__":
     sys.exit(main())

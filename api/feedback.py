@@ -73,6 +73,8 @@ class FeedbackStore:
     path: the SQLite file (created, with its directory, if missing).
     """
 
+    FILENAME = "feedback.sqlite3"
+
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +88,11 @@ class FeedbackStore:
                 "rating TEXT NOT NULL CHECK (rating IN ('up', 'down')), comment TEXT, "
                 "measures TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL, "
                 "UNIQUE (session_id, question, answer))")
+
+    @classmethod
+    def in_home(cls, home: Path) -> FeedbackStore:
+        """home: POLICYBOT_HOME; the store is its ``feedback.sqlite3``."""
+        return cls(home / cls.FILENAME)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10.0)

@@ -7,7 +7,7 @@ import re
 
 from bot.answer import Answer
 
-# WeChat drops a passive text reply whose Content is longer than this.
+# WeChat's limit on the Content of a passive text reply.
 REPLY_LIMIT_BYTES = 2048
 MORE_WORD = "更多"
 
@@ -75,11 +75,15 @@ def units_line(answer: Answer) -> str:
 
 
 def utf8_len(text: str) -> int:
+    """text: any string. Returns its length in UTF-8 bytes, as WeChat counts."""
     return len(text.encode("utf-8"))
 
 
 def page_label(page: int, pages: int) -> str:
-    """What ends page ``page`` of ``pages``: how to get the next one, or that it was the last."""
+    """What ends a page: how to get the next one, or that it was the last.
+
+    page: its number, from 1. pages: how many there are.
+    """
     if page < pages:
         return f"\n\n（{page}/{pages}）回复“{MORE_WORD}”查看下一部分"
     return f"\n\n（{pages}/{pages}）完"

@@ -107,6 +107,7 @@ class WeChatStore:
         return page
 
     def close(self) -> None:
+        """Close the database connection (at shutdown)."""
         with self._lock:
             self._db.close()
 
@@ -126,6 +127,7 @@ class WeChatStore:
         return rows[0][0] if rows else None
 
     def _release(self, key: str) -> None:
+        """Drop an unfinished claim (its computation failed) so the next delivery computes."""
         self._run("DELETE FROM replies WHERE key = ? AND reply IS NULL", (key,))
 
     def _run(self, sql: str, params: tuple = ()) -> list[tuple]:

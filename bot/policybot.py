@@ -6,7 +6,6 @@ question → Query → (route | follow-up | keyword + dense search → fusion �
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from chromadb.api import ClientAPI
 
 from bot.answer import Answer, AnswerComposer, Retrieved, refusal
+from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
 from bot.query import Query, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
@@ -25,18 +25,11 @@ from bot.settings import Settings
 from ingest.plan import bundled_plan_path
 from ingest.units import UNITS
 from vectorstore.embeddings import ModelEmbeddings, make_embeddings
-from vectorstore.store import MeasureIndex, active_generation, build_index, connect
+from vectorstore.store import MeasureIndex, active_generation, connect, index_plan_file
 
 TOP_K = 10
 # A second measure is cited too when its fused score is this close to the best one.
-SECOND_CITATION_RATIO = 0.9
-
-FOLLOW_UP = re.compile(
-    r"^(?:那|那么|那这|还有|另外|再问|这个|这条|它|该|and\b|what about|how about|also|then)|"
-    r"呢[?？]?$|^(?:具体|详细|原文|全文)|具体内容|具体说|详细说|展开|more detail|tell me more|"
-    r"^(?:找哪个部门|哪个部门|谁负责|谁来|找谁|归谁|归哪|who|which department)",
-    re.IGNORECASE)
-
+SECOND_CITATION_RATIO = 0.95
 
 class InvalidQuestion(ValueError):
     """The question cannot be asked as given (empty, or too long)."""
@@ -53,13 +46,14 @@ class Pipeline:
     fusion: ReciprocalRankFusion
     router: Router
     scope: ScopeDetector
+    follow_up: FollowUpResolver
     composer: AnswerComposer
 
 
 def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Pipeline:
     """Assemble the components for the index's plan."""
     plan = index.plan
-    keyword = BM25Retriever(plan, tokenizer)
+    keyword = BM25Retriever(plan, tokenizer, index.queries)
     vocabulary = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
     vocabulary |= {s.title for s in plan.sections}
     return Pipeline(
@@ -71,6 +65,7 @@ def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel)
         router=Router(plan, tokenizer),
         scope=ScopeDetector(tokenizer, keyword.vocabulary,
                             {m.number: m.text for m in plan.measures}, model),
+        follow_up=FollowUpResolver(plan, tokenizer),
         composer=AnswerComposer(plan),
     )
 
@@ -154,14 +149,13 @@ class PolicyBot:
             return self.routed(pipeline, route, query), list(route.measures), \
                 with_first(keyword_hits, route.measures)
 
-        if previous and FOLLOW_UP.search(query.text):
-            lang = query.lang if query.lang == "en" else previous.lang
-            if not self.topic_words(pipeline, query):
+        if not pipeline.scope.refuses_outright(query):
+            follow_up = pipeline.follow_up.run(query, previous)
+            query = follow_up.query
+            if follow_up.kind == "previous":
                 measures = list(previous.measures)
-                text = pipeline.composer.search_answer(query.text, measures, lang)
+                text = pipeline.composer.search_answer(query.text, measures, query.lang)
                 return text, measures, [Hit(n, 1.0) for n in measures]
-            query = Query(query.original, f"{previous.question} {query.text}", lang,
-                          f"{previous.question} {query.keywords}")
 
         found = search(pipeline, query)
         fused = found.fused
@@ -179,14 +173,6 @@ class PolicyBot:
         if route.kind == "department":
             return composer.department_answer(route.unit, list(route.measures), query.lang)
         return composer.structure_answer(route.title, route.sections, query.lang)
-
-    def topic_words(self, pipeline: Pipeline, query: Query) -> list[str]:
-        """Plan words in the question beyond who/what filler: a follow-up with none of them
-        is about the previous answer."""
-        filler = {"部门", "负责", "具体", "内容", "详细", "单位", "组织", "要求", "department",
-                  "responsible", "detail", "details", "content", "more"}
-        tokens = self.tokenizer.tokens(query.keywords)
-        return [t for t in tokens if t in pipeline.keyword.vocabulary and t not in filler]
 
 
 @dataclass(frozen=True)
@@ -225,7 +211,7 @@ def ensure_index(client: ClientAPI, embeddings: ModelEmbeddings) -> bool:
     """Build the index from the bundled plan if the store has none; True when it built."""
     if active_generation(client):
         return False
-    build_index(client, embeddings, bundled_plan_path().read_text(encoding="utf-8"))
+    index_plan_file(client, embeddings, bundled_plan_path())
     return True
 
 

@@ -12,6 +12,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.query import Query, Tokenizer
 from ingest.plan import Plan
+from ingest.queries import SampleQueries
 from vectorstore.store import MeasureIndex
 
 
@@ -28,18 +29,23 @@ class Hit:
 
 
 class BM25Retriever:
-    """Okapi BM25 over jieba tokens of each measure, its section title and its units.
+    """Okapi BM25 over jieba tokens of each measure, its section title, its units and its
+    sample questions.
 
     plan: the plan whose measures are searched.
     tokenizer: the shared domain tokenizer.
+    queries: sample questions by measure number (may be empty).
     """
 
-    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
+    def __init__(self, plan: Plan, tokenizer: Tokenizer,
+                 queries: dict[int, SampleQueries] | None = None) -> None:
         self.tokenizer = tokenizer
         self.numbers = [m.number for m in plan.measures]
+        queries = queries or {}
         corpus = [
-            tokenizer.tokens(f"{plan.section(m.section).title} {m.text} "
-                             f"{' '.join(m.responsible_units)}")
+            tokenizer.tokens(" ".join([plan.section(m.section).title, m.text,
+                                       *m.responsible_units,
+                                       *(queries[m.number].all() if m.number in queries else ())]))
             for m in plan.measures
         ]
         self.vocabulary = {t for doc in corpus for t in doc}

@@ -27,10 +27,16 @@ PART_PATTERN = re.compile(rf"第\s*({CN_NUMBER}|\d)\s*部分|part\s*(\d)\b", re.
 
 # Asking what a unit does, rather than asking about a topic.
 DEPARTMENT_INTENT = re.compile(
-    r"负责|管(?:哪些|什么|啥)|做(?:哪些|什么|啥)|干(?:什么|啥)|职责|任务|承担|牵头|参与|措施|工作|"
-    r"条目|涉及|列|哪几条|哪些条|what does|what do|responsible|in charge|tasks?|duties|role|"
-    r"measures|involved|handle|work on|does .* do",
+    r"负责|管(?:哪些|什么|啥|几)|做(?:哪些|什么|啥)|干(?:什么|啥|哪些)|职责|任务|承担|牵头|参与|"
+    r"措施|工作|条目|涉及|有关|相关|出现|事情|活儿?|列|哪几条|哪些条|几条|都有|哪些|所有|全部|"
+    r"what does|what do|what is .* (?:doing|responsible)|responsible|in charge|tasks?|duties|"
+    r"role|measures|involv|related|relevant|assigned|handle|work on|does .* do|list|show|all",
     re.IGNORECASE)
+# Asking how to reach a unit or who works there: the plan names no people, addresses or hours.
+CONTACT_INTENT = re.compile(r"电话|地址|在哪|哪里|几点|上班时间|办公时间|网址|邮箱|联系方式|局长|"
+                            r"领导|处长|科长|主任|负责人|名字|怎么走|phone|address|where is|"
+                            r"opening hours|email|website|director|head of|who runs",
+                            re.IGNORECASE)
 LIST_INTENT = re.compile(r"包括|包含|哪些|哪几|有什么|什么内容|方面|列出|列一下|介绍|概括|"
                          r"what(?:'s| is) in|cover|include|consist|list|overview", re.IGNORECASE)
 
@@ -81,6 +87,7 @@ class Router:
     def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
         self.plan = plan
         self.tokenizer = tokenizer
+        self.plan_words = {t for m in plan.measures for t in tokenizer.tokens(m.text)}
 
     def run(self, query: Query) -> Route | None:
         """The route for this question, or None when it needs search."""
@@ -93,22 +100,28 @@ class Router:
     def department(self, query: Query) -> Route | None:
         units = [u for u in find_units(query.text) if any(
             u.name in m.responsible_units for m in self.plan.measures)]
-        if len(units) != 1 or not DEPARTMENT_INTENT.search(query.text):
+        # A unit named with no topic of the plan beside it is a question about the unit, when
+        # it asks what the unit does or says nothing else at all.
+        if len(units) != 1 or CONTACT_INTENT.search(query.text):
             return None
-        if self.topic_words(query, units[0]):
+        topic, other = self.leftover_words(query, units[0])
+        if topic or (other and not DEPARTMENT_INTENT.search(query.text)):
             return None
         unit = units[0].name
         measures = tuple(m.number for m in self.plan.measures if unit in m.responsible_units)
         return Route("department", measures, unit=unit)
 
-    def topic_words(self, query: Query, unit) -> list[str]:
-        """Words left once the unit's names and the intent words are taken out."""
+    def leftover_words(self, query: Query, unit) -> tuple[list[str], list[str]]:
+        """Words left once the unit's names and the intent words are taken out: those of the
+        plan (a topic), and the others."""
         text = query.text.lower()
         for alias in sorted((unit.name, *unit.aliases), key=len, reverse=True):
             text = text.replace(alias.lower(), " ")
         text = DEPARTMENT_INTENT.sub(" ", text)
         text = LIST_INTENT.sub(" ", text)
-        return [t for t in self.tokenizer.tokens(text) if t not in INTENT_FILLER]
+        words = [t for t in self.tokenizer.tokens(text) if t not in INTENT_FILLER]
+        return ([t for t in words if t in self.plan_words],
+                [t for t in words if t not in self.plan_words])
 
     def part_or_section(self, query: Query) -> Route | None:
         text = query.text
@@ -137,6 +150,7 @@ class Router:
 # Words that often surround a department question without naming a topic.
 INTENT_FILLER = frozenset({
     "方案", "里", "这个", "在", "都", "哪", "几", "条", "些", "事", "事情", "主要", "具体", "有",
+    "做", "要求", "工作", "任务", "措施", "一共", "分别", "全部", "所有", "单位", "责任",
     "plan", "action", "this", "under", "according", "what", "which", "does", "do", "the",
     "bureau", "office", "district", "department", "measures", "measure", "putuo",
 }) | STOPWORDS

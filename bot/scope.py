@@ -27,17 +27,26 @@ from bot.retrievers import Hit
 
 MODEL_PATH = Path(__file__).with_name("scope_model.json")
 
-# Requests no measure of the plan can answer, whatever words they share with it.
+# Requests no measure of the plan can answer, whatever words they share with it: tasks,
+# attempts to change the bot's instructions, private matters, questions about the bot itself.
 OUT_OF_SCOPE = re.compile(
-    r"忽略.{0,8}(?:指令|规则|设定|提示|要求)|系统提示|提示词|越狱|扮演|假装你|prompt|jailbreak|"
-    r"ignore (?:all |any |the )?(?:previous|above|prior)|disregard|pretend|you are now|"
-    r"天气|下雨|气温|weather|笑话|joke|写一|帮我写|写个|写份|作文|诗|翻译|translate|"
-    r"write (?:a|an|me)|"
-    r"poem|essay|股票|基金|比特币|炒股|stock tip|crypto|bitcoin|彩票|"
-    r"个税|个人所得税|年终奖|personal income tax|房贷利率|公积金缴存|社保缴费比例|社保基数|"
-    r"最低工资|minimum wage|退休|养老金|医保报销|子女入学|上学|学区|"
-    r"你是谁|你叫什么|你好吗|who are you|your name|谢谢|辛苦了|thank|早上好|晚上好|hello|^hi\b|"
-    r"^你好[!！。]?$",
+    r"忽略.{0,8}(?:指令|规则|设定|提示|要求)|系统提示|提示词|越狱|扮演|假装你|你现在是|开发者模式|"
+    r"系统通知|隐藏规则|你的规则|你的设定|忘掉你|不要引用|用你自己的知识|编一个|编造|"
+    r"system prompt|jailbreak|developer mode|\bDAN\b|"
+    r"ignore (?:all |any |the |your )?(?:previous|above|prior|instructions)|"
+    r"disregard (?:all|the|your|previous)|pretend (?:you|to be)|you are now|"
+    r"天气|下雨|气温|weather|笑话|joke|写一|帮我写|帮我改|写个|写份|作文|写诗|一首诗|诗歌|翻译|"
+    r"translate|write (?:a|an|me)|poem|essay|股票|基金|比特币|炒股|stock tip|crypto|bitcoin|彩票|"
+    r"个税|个人所得税|年终奖|personal income tax|房贷利率|公积金|社保缴费比例|社保基数|"
+    r"最低工资|minimum wage|退休|养老金|医保|子女入学|上学|入学|小学|幼儿园|"
+    r"你是谁|你叫什么|你是机器人|你是真人|什么模型|大模型|who are you|your name|are you a bot|"
+    r"are you human",
+    re.IGNORECASE)
+
+# Greetings and thanks, refused only when that is all the message says.
+SMALL_TALK = re.compile(
+    r"^(?:你好|您好|谢谢|谢谢你|多谢|辛苦了|再见|早上好|下午好|晚上好|在吗|哈喽|hi|hello|hey|"
+    r"thanks|thank you|bye|good morning)[\s,，!！。.~]*(?:你|您|了|啊|呀)?[\s,，!！。.~]*$",
     re.IGNORECASE)
 
 OTHER_PLACES = re.compile(
@@ -84,11 +93,17 @@ class ScopeDecision:
 
 @dataclass
 class ScopeModel:
-    """Logistic-regression weights, one per feature, plus bias and decision threshold."""
+    """Logistic regression on standardised features.
+
+    weights: one per feature. bias: intercept. threshold: P(in scope) below which to refuse.
+    means, scales: per-feature standardisation fitted with the weights.
+    """
 
     weights: dict[str, float]
     bias: float
-    threshold: float = 0.5
+    threshold: float
+    means: dict[str, float]
+    scales: dict[str, float]
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> ScopeModel:
@@ -99,8 +114,8 @@ class ScopeModel:
                         encoding="utf-8")
 
     def probability(self, evidence: ScopeEvidence) -> float:
-        z = self.bias + sum(self.weights[n] * v for n, v in zip(FEATURES, evidence.vector(),
-                                                                  strict=True))
+        z = self.bias + sum(self.weights[n] * (v - self.means[n]) / self.scales[n]
+                            for n, v in zip(FEATURES, evidence.vector(), strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -142,10 +157,14 @@ class ScopeDetector:
             english=float(query.lang == "en"),
         )
 
+    def refuses_outright(self, query: Query) -> bool:
+        """True for requests no measure can answer (tasks, injection, small talk…)."""
+        return bool(OUT_OF_SCOPE.search(query.text) or SMALL_TALK.match(query.text.strip()))
+
     def run(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
             best: int | None) -> ScopeDecision:
         """Answer or refuse, with the probability and the reason."""
-        if OUT_OF_SCOPE.search(query.text):
+        if self.refuses_outright(query):
             return ScopeDecision(False, 0.0, "request outside the plan's subject")
         probability = self.model.probability(self.evidence(query, keyword_hits, dense_hits,
                                                            best))

@@ -12,7 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     """policybot's settings; each field is read from the environment variable shown."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # Fields are set by their environment names only (POLICYBOT_HOME=…, also as keyword
+    # arguments): matching by field name would read $HOME into ``home``.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     home: Path = Field(Path("var"), validation_alias="POLICYBOT_HOME",
                        description="Directory for the embedded index, sessions and feedback")

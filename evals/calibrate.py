@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.policybot import PolicyBot, load_bot, search
-from bot.scope import FEATURES, OUT_OF_SCOPE, ScopeModel
+from bot.scope import FEATURES, ScopeEvidence, ScopeModel
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 
@@ -31,7 +31,7 @@ def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndar
         if item.session:
             continue
         query = pipeline.analyzer.run(item.question)
-        if pipeline.router.run(query) or OUT_OF_SCOPE.search(query.text):
+        if pipeline.router.run(query) or pipeline.scope.refuses_outright(query):
             continue
         found = search(pipeline, query)
         best = found.fused[0].measure if found.fused else None
@@ -41,7 +41,7 @@ def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndar
     return np.array(rows), np.array(labels)
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 20000,
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000,
         rate: float = 0.5) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression by gradient descent, classes weighted equally."""
     weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
@@ -61,18 +61,24 @@ def main() -> None:
     bot = load_bot(Settings())
     items = [item for path in args.gold for item in load_gold(path)]
     x, y = features(bot, items)
-    w, b = fit(x, y)
-    p = 1 / (1 + np.exp(-(x @ w + b)))
+    means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
+    w, b = fit((x - means) / scales, y)
+
+    def named(values: np.ndarray) -> dict[str, float]:
+        return {n: round(float(v), 4) for n, v in zip(FEATURES, values, strict=True)}
+
+    p = 1 / (1 + np.exp(-(((x - means) / scales) @ w + b)))
     answerable = np.sort(p[y == 1])
-    threshold = float(min(0.5, answerable[int(MAX_FALSE_REFUSALS * len(answerable))]))
-    model = ScopeModel(weights={n: round(float(v), 4) for n, v in zip(FEATURES, w, strict=True)},
-                       bias=round(float(b), 4), threshold=round(threshold - 1e-6, 4))
+    threshold = float(answerable[int(MAX_FALSE_REFUSALS * len(answerable))]) - 1e-4
+    model = ScopeModel(weights=named(w), bias=round(float(b), 4),
+                       threshold=round(threshold, 4), means=named(means), scales=named(scales))
     model.save()
+    p = np.array([model.probability(ScopeEvidence(*row)) for row in x])
     refused = float(np.mean(p[y == 0] < model.threshold))
     wrongly = float(np.mean(p[y == 1] < model.threshold))
     print(f"{len(y)} questions ({int(y.sum())} answerable); threshold {model.threshold}")
     print(f"on these: refusal accuracy {refused:.3f}, false refusals {wrongly:.3f}")
-    print(model.weights, model.bias)
+    print("weights:", model.weights, "bias:", model.bias)
 
 
 if __name__ == "__main__":

@@ -88,11 +88,8 @@ UNITS: tuple[Unit, ...] = (
 
 BY_NAME: dict[str, Unit] = {u.name: u for u in UNITS}
 
-# "各相关单位" is a catch-all, not a department anyone can go to.
-ROUTABLE = tuple(u for u in UNITS if u.name != "各相关单位")
-
 _ALIASES: list[tuple[str, Unit]] = sorted(
-    ((alias.lower(), unit) for unit in ROUTABLE for alias in (unit.name, *unit.aliases)),
+    ((alias.lower(), unit) for unit in UNITS for alias in (unit.name, *unit.aliases)),
     key=lambda pair: -len(pair[0]),
 )
 

@@ -17,7 +17,7 @@ from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path, load_plan
 from vectorstore.embeddings import make_embeddings
-from vectorstore.store import build_index, connect
+from vectorstore.store import connect, index_plan_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,14 +31,13 @@ def plan() -> Plan:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A POLICYBOT_HOME with the bundled plan indexed by the default model."""
     path = tmp_path_factory.mktemp("home")
-    build_index(connect(path), make_embeddings(),
-                bundled_plan_path().read_text(encoding="utf-8"))
+    index_plan_file(connect(path), make_embeddings(), bundled_plan_path())
     return path
 
 
 @pytest.fixture(scope="session")
 def settings(home: Path) -> Settings:
-    return Settings(home=home)
+    return Settings(POLICYBOT_HOME=home)
 
 
 @pytest.fixture(scope="session")

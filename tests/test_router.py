@@ -49,6 +49,28 @@ def test_department_route(router, plan):
     assert english and english.unit == "区税务局"
 
 
+@pytest.mark.parametrize(("text", "unit"), [
+    ("跟人社局有关的措施有哪些", "区人社局"), ("人社局管哪几条", "区人社局"),
+    ("列出区法院的所有措施", "区法院"), ("哪些措施是商务委负责的", "区商务委"),
+    ("司法局的职责是什么", "区司法局"), ("金融办这次都要干啥", "区金融办"),
+    ("工商联在方案里出现了几次", "区工商联"), ("发改委参与了哪些", "区发改委"),
+    ("What is the Commerce Commission responsible for?", "区商务委"),
+    ("List the measures of the finance bureau", "区财政局"),
+    ("Which measures involve the court?", "区法院"),
+    ("责任单位写了“各相关单位”的措施都有哪些", "各相关单位"),
+    ("我是做财税的，想知道税务局一共挂了几条措施", "区税务局"), ("区文旅局？", "区文旅局"),
+])
+def test_department_phrasings(router, text, unit):
+    route = router.run(q(text, "en" if text.isascii() else "zh"))
+    assert route and route.kind == "department" and route.unit == unit
+
+
+@pytest.mark.parametrize("text", ["税务局电话多少", "区行政服务中心在哪里", "法院几点上班",
+                                  "税务局局长是谁", "法院附近有什么好吃的"])
+def test_contact_questions_are_not_department_routes(router, text):
+    assert router.run(q(text)) is None
+
+
 def test_department_with_a_topic_goes_to_search(router):
     assert router.run(q("税务局在企业注销里负责什么")) is None
     assert router.run(q("法院网上立案怎么弄")) is None

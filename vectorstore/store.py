@@ -2,10 +2,12 @@
 
 Layout in Chroma:
 
-- ``policybot-generation-<hash>``: one generation of the index, one document per measure
-  (embedded with its section title as context), ids ``measure-001`` … ``measure-100``.
-- ``policybot-registry``: one record per generation holding the plan text it was built from;
-  its collection metadata names the active generation.
+- ``policybot-generation-<hash>``: one generation of the index: one document per measure
+  (embedded with its section title as context), ids ``measure-001`` … ``measure-100``, plus, when
+  the plan has sample questions, one document per measure and language joining them
+  (``measure-021-zh``, ``measure-021-en``). Search ranks measures by their best document.
+- ``policybot-registry``: per generation, the plan text it was built from (and its sample
+  questions); its collection metadata names the active generation.
 
 A rebuild writes a whole new generation, then switches the registry to it, so a reader never
 sees a half-built index. The previous generation is kept so that readers still holding it finish
@@ -26,6 +28,7 @@ from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
 from ingest.plan import Measure, Plan, parse_plan
+from ingest.queries import SampleQueries, parse_queries, read_queries_text
 from vectorstore.embeddings import ModelEmbeddings
 
 REGISTRY = "policybot-registry"
@@ -67,9 +70,26 @@ def measure_document(measure: Measure, plan: Plan) -> Document:
     )
 
 
+def query_documents(measure: Measure, queries: SampleQueries) -> list[Document]:
+    """The measure's sample questions, one document per language."""
+    documents = []
+    for lang, items in (("zh", queries.zh), ("en", queries.en)):
+        if items:
+            documents.append(Document(
+                id=f"{measure_id(measure.number)}-{lang}",
+                page_content=("；" if lang == "zh" else "; ").join(items),
+                metadata={"measure": measure.number, "kind": f"queries-{lang}"}))
+    return documents
+
+
 def measure_id(number: int) -> str:
     """Stable Chroma id of a measure."""
     return f"measure-{number:03d}"
+
+
+def queries_id(generation: str) -> str:
+    """Registry id of a generation's sample questions."""
+    return f"{generation}:queries"
 
 
 @dataclass(frozen=True)
@@ -94,29 +114,37 @@ class MeasureIndex:
         active = (registry.metadata or {}).get("active") if registry else None
         if not active:
             raise IndexNotBuilt("the index is empty: run `policybot ingest` first")
-        record = registry.get(ids=[active], include=["documents", "metadatas"])
-        if not record["ids"]:
+        record = registry.get(ids=[active, queries_id(active)],
+                              include=["documents", "metadatas"])
+        documents = dict(zip(record["ids"], record["documents"], strict=True))
+        if active not in documents:
             raise IndexNotBuilt(f"the registry names {active} but holds no plan for it")
-        built_with = record["metadatas"][0]["embeddings"]
+        built_with = record["metadatas"][record["ids"].index(active)]["embeddings"]
         if built_with != embeddings.spec:
             raise IndexModelMismatch(
                 f"the index was built with embeddings {built_with!r} but {embeddings.spec!r} "
                 "is configured: run `policybot ingest` to rebuild it with the current model")
         self.generation = active
-        self.plan = parse_plan(record["documents"][0])
+        self.plan = parse_plan(documents[active])
+        self.queries = parse_queries(documents.get(queries_id(active)), self.plan)
         self.store = Chroma(client=client, collection_name=active, embedding_function=embeddings,
                             create_collection_if_not_exists=False)
 
     def search(self, query: str, k: int = 10) -> list[DenseMatch]:
-        """The k measures nearest to the query, best first."""
+        """The k measures nearest to the query (by their nearest document), best first."""
         vector = self.embeddings.embed_query_vector(query).tolist()
+        # A measure has up to three documents, so fetch enough to fill k measures.
         # Despite its name this returns cosine distances (lower is nearer).
-        found = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=k)
-        return [DenseMatch(doc.metadata["measure"], 1.0 - float(distance))
-                for doc, distance in found]
+        found = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=3 * k)
+        best: dict[int, float] = {}
+        for doc, distance in found:
+            number = doc.metadata["measure"]
+            best[number] = max(best.get(number, -1.0), 1.0 - float(distance))
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:k]
+        return [DenseMatch(number, score) for number, score in ranked]
 
     def count(self) -> int:
-        """Number of measures in the active generation."""
+        """Number of documents in the active generation."""
         return self.client.get_collection(self.generation).count()
 
 
@@ -132,17 +160,21 @@ def active_generation(client: ClientAPI) -> str | None:
 
 
 def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
+                queries_text: str | None = None,
                 progress: Callable[[int, int], None] | None = None) -> tuple[str, bool]:
     """Build (or keep) the index for a plan, and make it the active generation.
 
     client: Chroma client.
     embeddings: the model to embed measures with.
     plan_text: the plan as text; it is parsed here and stored with the generation.
-    progress: called with (measures embedded so far, total).
+    queries_text: the plan's sample-question file (see ``ingest.queries``), if it has one.
+    progress: called with (documents embedded so far, total).
     Returns the generation name and whether anything was built.
     """
     plan = parse_plan(plan_text)
-    digest = hashlib.sha256(f"{embeddings.spec}\n{plan_text}".encode()).hexdigest()[:16]
+    queries = parse_queries(queries_text, plan)
+    key = f"{embeddings.spec}\n{plan_text}\n{queries_text or ''}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     generation = GENERATION_PREFIX + digest
     registry = client.get_or_create_collection(REGISTRY)
     if (registry.metadata or {}).get("active") == generation:
@@ -154,6 +186,8 @@ def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
     store = Chroma(client=client, collection_name=generation, embedding_function=embeddings,
                    collection_metadata={"hnsw:space": "cosine", "embeddings": embeddings.spec})
     documents = [measure_document(m, plan) for m in plan.measures]
+    documents += [d for m in plan.measures if m.number in queries
+                  for d in query_documents(m, queries[m.number])]
     for start in range(0, len(documents), BATCH):
         batch = documents[start:start + BATCH]
         store.add_documents(batch, ids=[d.id for d in batch])
@@ -164,10 +198,20 @@ def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
     registry.upsert(ids=[generation], documents=[plan_text], embeddings=[[0.0]],
                     metadatas=[{"embeddings": embeddings.spec, "title": plan.title,
                                 "measures": len(plan.measures)}])
+    if queries:
+        registry.upsert(ids=[queries_id(generation)], documents=[queries_text],
+                        embeddings=[[0.0]], metadatas=[{"generation": generation}])
     previous = (registry.metadata or {}).get("active")
     registry.modify(metadata={"active": generation, **({"previous": previous} if previous else {})})
     for name in existing - {generation, previous, REGISTRY}:
         if name.startswith(GENERATION_PREFIX):
             client.delete_collection(name)
-            registry.delete(ids=[name])
+            registry.delete(ids=[name, queries_id(name)])
     return generation, True
+
+
+def index_plan_file(client: ClientAPI, embeddings: ModelEmbeddings, path: Path,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[str, bool]:
+    """Index a plan file together with the sample questions beside it (if any)."""
+    return build_index(client, embeddings, path.read_text(encoding="utf-8"),
+                       read_queries_text(path), progress)

@@ -30,7 +30,7 @@ async def get_feedback_store(request: Request,
     """
     state = request.app.state
     if getattr(state, "feedback", None) is None:
-        state.feedback = FeedbackStore(settings.home / "feedback.sqlite3")
+        state.feedback = FeedbackStore.in_home(settings.home)
     return state.feedback
 
 

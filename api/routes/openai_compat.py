@@ -77,10 +77,15 @@ class OpenAIRoute(APIRoute):
                 return error_response(exc.status_code, exc.error)
             except RequestValidationError as exc:
                 first = exc.errors()[0]
-                param = ".".join(str(p) for p in first["loc"] if p != "body") or None
-                message = f"{param}: {first['msg']}" if param else first["msg"]
-                return error_response(400, OpenAIError(
-                    message=message, type="invalid_request_error", param=param))
+                if first["type"] == "json_invalid":  # its loc is a character offset
+                    error = OpenAIError(message="The request body is not valid JSON.",
+                                        type="invalid_request_error")
+                else:
+                    param = ".".join(str(p) for p in first["loc"] if p != "body") or None
+                    error = OpenAIError(message=f"{param}: {first['msg']}" if param
+                                        else first["msg"], type="invalid_request_error",
+                                        param=param)
+                return error_response(400, error)
             except HTTPException as exc:  # from the dependencies, e.g. 503 without an index
                 kind = "server_error" if exc.status_code >= 500 else "invalid_request_error"
                 return error_response(exc.status_code,

@@ -48,11 +48,16 @@ router = APIRouter(tags=["wechat"], lifespan=lifespan)
 
 
 def get_gateway(request: Request) -> WeChatGateway:
+    """request: the current request; its app holds this worker's gateway."""
     return request.app.state.wechat_gateway
 
 
 def get_channel(request: Request, bot: Annotated[PolicyBot, Depends(get_bot)],
                 settings: Annotated[Settings, Depends(get_settings)]) -> WeChatChannel:
+    """The channel for one request.
+
+    request: its app holds the reply store. bot: the loaded bot. settings: the app's settings.
+    """
     return WeChatChannel(bot, request.app.state.wechat_store, settings.max_question_chars)
 
 
@@ -61,14 +66,18 @@ CallbackQuery = Annotated[Callback, Query()]
 
 
 async def read_body(request: Request) -> bytes:
-    """The raw body; the route's max_body_size turns a larger one into 413."""
+    """request: the current request. Returns its raw body; the route's max_body_size turns a
+    larger one into 413."""
     return await request.body()
 
 
 def open_inbound(query: CallbackQuery, body: Annotated[bytes, Depends(read_body)],
                  gateway: GatewayDep) -> Inbound:
     """The verified message of a callback; 403 for a bad signature or an old timestamp, 400
-    for a body that is not a well-formed, safe WeChat message."""
+    for a body that is not a well-formed, safe WeChat message.
+
+    query: the signed query string. body: the raw body. gateway: checks and opens it.
+    """
     try:
         return gateway.open(query, body)
     except Rejected as exc:
@@ -77,7 +86,10 @@ def open_inbound(query: CallbackQuery, body: Annotated[bytes, Depends(read_body)
 
 @router.get("/wechat", response_class=PlainTextResponse)
 def verify(query: CallbackQuery, gateway: GatewayDep) -> str:
-    """URL verification: echo echostr when the signature matches; 403 otherwise."""
+    """URL verification: echo echostr when the signature matches; 403 otherwise.
+
+    query: the signed query string, with echostr. gateway: checks it.
+    """
     try:
         return gateway.echo(query)
     except Rejected as exc:
@@ -89,7 +101,11 @@ def receive(query: CallbackQuery, inbound: Annotated[Inbound, Depends(open_inbou
             gateway: GatewayDep,
             channel: Annotated[WeChatChannel, Depends(get_channel)]) -> Response:
     """Reply to a message or event: XML (encrypted in safe mode), or "success" when there is
-    nothing to say."""
+    nothing to say.
+
+    query: the signed query string. inbound: the verified message. gateway: seals the reply.
+    channel: decides it.
+    """
     reply = channel.reply(inbound)
     if not reply:
         return PlainTextResponse("success")

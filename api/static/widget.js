@@ -33,15 +33,15 @@
       suggestions: ["企业注销找哪个部门？", "不动产登记有哪些便利措施？",
                     "外籍人才办理工作许可找谁？", "中小企业融资难怎么办？"],
       log: "对话记录",
-      you: "您的问题",
-      bot: "回答",
+      you: "您的问题：",
+      bot: "回答：",
       inputLabel: "输入您的问题",
       placeholder: "输入问题，按 Enter 发送",
       send: "发送",
       searching: "正在查找相关措施…",
       cites: "引用的措施",
       chip: (n) => `第${n}条`,
-      units: "责任单位",
+      units: "责任单位：",
       rate: "这个回答有帮助吗？",
       up: "有帮助",
       down: "没有帮助",
@@ -50,6 +50,7 @@
       submit: "提交",
       thanks: "感谢您的反馈！",
       saved: "已记录您的评价。",
+      unsent: "评价未能提交，请稍后再试。",
       invalid: "请换个说法再问一次：问题不能为空，也不宜过长。",
       failed: "抱歉，暂时无法回答，请稍后再试。",
       offline: "无法连接到问答服务，请稍后再试。",
@@ -57,7 +58,7 @@
     },
     en: {
       title: "Business policy Q&A",
-      subtitle: "Answers from Putuo District's business-environment action plan",
+      subtitle: "From Putuo's business-environment action plan",
       launcher: "Ask the plan",
       open: "Open the business policy Q&A",
       close: "Close the Q&A panel",
@@ -70,15 +71,15 @@
                     "Who helps foreign talent with work permits?",
                     "How can small businesses get financing?"],
       log: "Conversation",
-      you: "Your question",
-      bot: "Answer",
+      you: "Your question: ",
+      bot: "Answer: ",
       inputLabel: "Type your question",
       placeholder: "Ask a question, press Enter to send",
       send: "Send",
       searching: "Looking up the plan…",
       cites: "Measures cited",
       chip: (n) => `Measure ${n}`,
-      units: "Responsible units",
+      units: "Responsible units: ",
       rate: "Was this answer helpful?",
       up: "Helpful",
       down: "Not helpful",
@@ -87,6 +88,7 @@
       submit: "Submit",
       thanks: "Thank you for your feedback!",
       saved: "Your rating was recorded.",
+      unsent: "Your feedback could not be sent. Please try again later.",
       invalid: "Please rephrase: the question must not be empty or too long.",
       failed: "Sorry, I cannot answer right now. Please try again later.",
       offline: "Cannot reach the Q&A service. Please try again later.",
@@ -135,15 +137,27 @@
   root.hidden = true;
   sheet.addEventListener("load", () => { root.hidden = false; });
 
-  const chatIcon = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">' +
-    '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 ' +
-    '1-2-2V6a2 2 0 0 1 2-2zm3 6a1.3 1.3 0 1 0 0 2.6A1.3 1.3 0 0 0 7 10zm5 0a1.3 1.3 0 1 0 ' +
-    '0 2.6 1.3 1.3 0 0 0 0-2.6zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6z"/></svg>';
+  // Icons are inline SVG constants (set as innerHTML, never user text): emoji and icon fonts
+  // vary by system and may be missing.
+  const ICON = {
+    chat: '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">' +
+      '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 ' +
+      '1-2-2V6a2 2 0 0 1 2-2zm3 6a1.3 1.3 0 1 0 0 2.6A1.3 1.3 0 0 0 7 10zm5 0a1.3 1.3 0 1 0 ' +
+      '0 2.6 1.3 1.3 0 0 0 0-2.6zm5 0a1.3 1.3 0 1 0 0 2.6 1.3 1.3 0 0 0 0-2.6z"/></svg>',
+    send: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">' +
+      '<path fill="currentColor" d="M3 20.5 21 12 3 3.5 3 10l12 2-12 2z"/></svg>',
+    // 👍; CSS turns it over for 👎
+    thumb: '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">' +
+      '<path fill="currentColor" d="M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 ' +
+      '1.5 0 0 0-.4-1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1' +
+      'c.1-.2.2-.5.2-.7v-2z"/></svg>',
+  };
+
   const launcher = el("button", {
     type: "button", class: "pb-launcher", "aria-label": t.open, "aria-expanded": "false",
     "aria-controls": "pb-panel", "aria-haspopup": "dialog",
   });
-  launcher.innerHTML = chatIcon; // a constant, never user text
+  launcher.innerHTML = ICON.chat;
   launcher.append(el("span", { class: "pb-launcher-text", text: t.launcher }));
 
   const closeButton = el("button", { type: "button", class: "pb-icon-button pb-close",
@@ -169,14 +183,13 @@
                                  placeholder: t.placeholder, autocomplete: "off" });
   const sendButton = el("button", { type: "submit", class: "pb-send", "aria-label": t.send,
                                     title: t.send });
-  sendButton.innerHTML = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">' +
-    '<path fill="currentColor" d="M3 20.5 21 12 3 3.5 3 10l12 2-12 2z"/></svg>';
+  sendButton.innerHTML = ICON.send;
   const form = el("form", { class: "pb-form" },
     el("label", { class: "pb-sr-only", for: "pb-input", text: t.inputLabel }), input, sendButton);
 
   const panel = el("section", { id: "pb-panel", class: "pb-panel", role: "dialog",
                                 "aria-labelledby": "pb-title" },
-    header, log, suggestions, form, el("p", { class: "pb-note", text: t.note }));
+    header, log, form, el("p", { class: "pb-note", text: t.note }));
   panel.hidden = true;
 
   root.append(launcher, panel);
@@ -185,15 +198,21 @@
   // --- rendering
   function scrollToEnd() { log.scrollTop = log.scrollHeight; }
 
+  /** Scroll down with a growing answer, but never past its question: a long answer is read
+   * from the top. */
+  function follow(question) {
+    log.scrollTop = Math.min(log.scrollHeight, question.offsetTop - 12);
+  }
+
   function renderIntro() {
     log.replaceChildren(el("div", { class: "pb-msg pb-bot pb-intro" },
       el("p", { class: "pb-text", text: t.intro })));
-    suggestions.hidden = state.turns.length > 0;
+    if (!state.turns.length) log.append(suggestions);
   }
 
   function userBubble(question) {
     return el("div", { class: "pb-msg pb-user" },
-      el("span", { class: "pb-sr-only", text: `${t.you}：` }),
+      el("span", { class: "pb-sr-only", text: t.you }),
       el("p", { class: "pb-text", text: question }));
   }
 
@@ -212,11 +231,12 @@
           el("strong", { text: t.chip(c.measure) }), ` · ${c.section}`),
         el("p", { class: "pb-cite-text", text: c.text }),
         el("p", { class: "pb-cite-units" },
-          el("strong", { text: `${t.units}：` }), c.units.join("、")));
+          el("strong", { text: t.units }), c.units.join("、")));
       body.hidden = true;
       chip.addEventListener("click", () => {
         body.hidden = !body.hidden;
         chip.setAttribute("aria-expanded", String(!body.hidden));
+        if (!body.hidden) body.scrollIntoView({ block: "nearest" });
       });
       chips.append(chip);
       bodies.append(body);
@@ -227,10 +247,13 @@
   /** 👍/👎 for one turn, then an optional comment (sent as an update of the same rating). */
   function feedbackBlock(turn) {
     const status = el("p", { class: "pb-feedback-status", role: "status" });
-    const buttons = [["up", "👍", t.up], ["down", "👎", t.down]].map(([rating, icon, label]) =>
-      el("button", { type: "button", class: "pb-rate", "data-rating": rating,
-                     "aria-label": label, title: label,
-                     "aria-pressed": String(turn.rating === rating), text: icon }));
+    const buttons = [["up", t.up], ["down", t.down]].map(([rating, label]) => {
+      const button = el("button", { type: "button", class: "pb-rate", "data-rating": rating,
+                                    "aria-label": label, title: label,
+                                    "aria-pressed": String(turn.rating === rating) });
+      button.innerHTML = ICON.thumb;
+      return button;
+    });
     const comment = el("input", { type: "text", class: "pb-comment-input", maxlength: "1000",
                                   placeholder: t.commentPlaceholder, "aria-label": t.commentLabel });
     const commentForm = el("form", { class: "pb-comment" }, comment,
@@ -246,8 +269,9 @@
           for (const b of buttons) b.setAttribute("aria-pressed", String(b === button));
           status.textContent = t.saved;
           commentForm.hidden = false;
+          commentForm.scrollIntoView({ block: "nearest" });
         } else {
-          status.textContent = t.failed;
+          status.textContent = t.unsent;
         }
       });
     }
@@ -259,12 +283,12 @@
         commentForm.hidden = true;
         status.textContent = t.thanks;
       } else {
-        status.textContent = t.failed;
+        status.textContent = t.unsent;
       }
     });
     return el("div", { class: "pb-feedback" },
       el("div", { class: "pb-rates", role: "group", "aria-label": t.rate }, ...buttons),
-      commentForm, status);
+      status, commentForm);
   }
 
   async function sendFeedback(turn, rating, comment) {
@@ -287,7 +311,7 @@
   function botBubble() {
     const text = el("p", { class: "pb-text" });
     const bubble = el("div", { class: "pb-msg pb-bot", "aria-busy": "true" },
-      el("span", { class: "pb-sr-only", text: `${t.bot}：` }), text);
+      el("span", { class: "pb-sr-only", text: t.bot }), text);
     return {
       bubble,
       text,
@@ -343,12 +367,13 @@
     if (busy || !question.trim()) return;
     busy = true;
     sendButton.disabled = true;
-    suggestions.hidden = true;
+    suggestions.remove();
     const view = botBubble();
     const searching = el("span", { class: "pb-typing", text: t.searching });
     view.text.append(searching);
-    log.append(userBubble(question), view.bubble);
-    scrollToEnd();
+    const asked = userBubble(question);
+    log.append(asked, view.bubble);
+    follow(asked);
     try {
       const response = await fetch(`${API}/api/v1/ask/stream`, {
         method: "POST",
@@ -363,7 +388,7 @@
         if (event === "delta") {
           searching.remove();
           view.text.append(data.text);
-          scrollToEnd();
+          follow(asked);
         } else if (event === "answer") {
           state.session_id = data.session_id;
           const turn = { session_id: data.session_id, question, answer: data.answer,
@@ -380,7 +405,7 @@
     } finally {
       busy = false;
       sendButton.disabled = false;
-      scrollToEnd();
+      follow(asked);
     }
   }
 

@@ -1,0 +1,123 @@
+"""Answers formatted for WeChat, and long ones paged: real answers from the real bot."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.wechat_format import REPLY_LIMIT_BYTES, paginate, wechat_text
+from bot.answer import Answer
+from bot.policybot import PolicyBot
+
+LABEL = re.compile(r"\n\n（(\d+)/(\d+)）(?:回复“更多”查看下一部分|完)$")
+SENTENCE_ENDS = tuple("。！？；!?;”）")
+
+
+def body(page: str) -> str:
+    """A page without its label."""
+    return LABEL.sub("", page)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def department(bot: PolicyBot) -> Answer:
+    """A department question, answered with every measure of the unit: a long answer."""
+    return bot.ask("区投促办负责哪些工作")
+
+
+def test_department_answer_is_long(department: Answer):
+    assert len(department.citations) > 10
+    assert len(wechat_text(department).encode()) > 3000
+
+
+def test_long_answer_pages_fit_and_end_at_sentences(department: Answer):
+    text = wechat_text(department)
+    pages = paginate(text)
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, 1):
+        assert len(page.encode()) <= REPLY_LIMIT_BYTES
+        assert LABEL.search(page).groups() == (str(number), str(len(pages)))
+    for page in pages[:-1]:
+        end = body(page)
+        # The cut falls after a sentence mark, or where the original text breaks a line.
+        cut = text.index(end) + len(end)
+        assert end.endswith(SENTENCE_ENDS) or text[cut] == "\n", end[-20:]
+    assert pages[0].endswith("回复“更多”查看下一部分") and pages[-1].endswith("完")
+    # Nothing lost, nothing repeated.
+    assert squeeze("".join(body(p) for p in pages)) == squeeze(text)
+
+
+def test_section_heading_is_not_left_at_the_foot_of_a_page(department: Answer):
+    for page in paginate(wechat_text(department))[:-1]:
+        assert not body(page).splitlines()[-1].startswith("◆")
+
+
+def test_department_answer_cites_and_names_the_unit(department: Answer):
+    text = wechat_text(department)
+    first_page = paginate(text)[0]
+    assert "责任单位：区投促办" in first_page
+    assert "【第10条】" in first_page
+    for citation in department.citations:
+        assert f"【第{citation.measure}条】" in text
+    assert not re.search(r"^\s*[-*] ", text, re.MULTILINE)
+    assert "◆ 深化惠企政策服务" in text and "【深化惠企政策服务】" not in text
+
+
+def test_search_answer_keeps_its_units_line(bot: PolicyBot):
+    text = wechat_text(bot.ask("企业注销找哪个部门？"))
+    assert text.startswith("根据行动方案【第21条】")
+    assert text.count("责任单位：") == 1
+    assert "责任单位：区市场监管局、区税务局、区人社局" in text
+    assert "【【" not in text and "】】" not in text
+    assert paginate(text) == [text]
+
+
+def test_english_answer_gets_bracketed_citations_and_a_units_line(bot: PolicyBot):
+    answer = bot.ask("Who handles company deregistration?")
+    text = wechat_text(answer)
+    lines = text.splitlines()
+    assert lines[1].startswith("责任单位：")
+    for citation in answer.citations:
+        assert f"【第{citation.measure}条】" in text
+        assert all(unit in lines[1] for unit in citation.units)
+    assert not re.search(r"\bmeasure \d", text, re.IGNORECASE)
+
+
+def test_refusal_is_left_as_it_is(bot: PolicyBot):
+    answer = bot.ask("今天天气怎么样")
+    assert not answer.answerable
+    assert wechat_text(answer) == answer.answer.strip()
+    assert "责任单位：" not in wechat_text(answer)
+
+
+def test_markdown_is_removed(bot: PolicyBot):
+    real = bot.ask("企业注销找哪个部门？")
+    marked = real.model_copy(update={
+        "answer": "## 结论\n**第21条**规定了`套餐式`注销服务。\n"
+                  "- 第21条：见原文\n* 第99条：未引用"})
+    text = wechat_text(marked)
+    assert "#" not in text and "*" not in text and "`" not in text
+    assert text.splitlines()[0] == "结论"
+    assert "【第21条】规定了套餐式注销服务。" in text
+    assert "【第21条】：见原文" in text
+    assert "第99条：未引用" in text and "【第99条】" not in text  # not cited, left as written
+
+
+def test_one_overlong_sentence_is_cut_between_characters():
+    text = "企业" * 3000  # 12,000 bytes, no punctuation at all
+    pages = paginate(text)
+    assert all(len(page.encode()) <= REPLY_LIMIT_BYTES for page in pages)
+    assert "".join(body(page) for page in pages) == text
+
+
+def test_overlong_sentence_is_cut_at_a_clause_first():
+    clause = "依托区级企业专属网页" * 20 + "，"
+    text = clause * 12 + "完成。"
+    pages = paginate(text)
+    assert all(len(page.encode()) <= REPLY_LIMIT_BYTES for page in pages)
+    assert all(body(page).endswith("，") for page in pages[:-1])
+    assert "".join(body(page) for page in pages) == text
