@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from evals.gold import GoldItem
 
 Rating = Literal["up", "down"]
+# A question with Chinese characters in it is a Chinese question (a gold item's lang).
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -22,7 +23,8 @@ class Feedback(BaseModel):
     """A reader's verdict on one answer (the body of ``POST /api/v1/feedback``).
 
     The caps bound what an anonymous browser can write to disk; they are well above what the
-    bot produces (its longest answer, a department's measures, is under 2,000 characters).
+    bot produces (its longest answers, a department's measures, run to about 2,000
+    characters).
     """
 
     model_config = ConfigDict(extra="ignore")

@@ -8,12 +8,10 @@ with the previous question; anything else starts afresh.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
-from bot.query import Query, Tokenizer
+from bot.query import PlanVocabulary, Query, Tokenizer
 from bot.sessions import Turn
-from ingest.plan import Plan
 
 CONTINUES = re.compile(
     r"^(?:那|那么|那这|还有|另外|再问|这个|这条|它|该|and\b|what about|how about|also|then)|"
@@ -25,12 +23,10 @@ NEW_TOPIC = re.compile(r"换个问题|换个话题|另外问|新问题|另一个
 # own context.
 SHORT_CHARS = 20
 SHORT_WORDS = 8
-# Words found in this many measures or more say nothing specific about a topic.
-GENERIC_DF = 6
 # Words asking about an aspect of the previous answer rather than naming a new topic.
 ASPECTS = frozenset("""
 具体 内容 详细 情况 要求 时限 时间 期限 多久 材料 条件 费用 流程 步骤 手续 办法 标准 部门 单位
-组织 负责 牵头 联系 细节 原文 全文 规定
+组织 负责 牵头 联系 细节 原文 全文 规定 涉及 包括 相关 有关 哪些 参与 配合
 """.split())
 
 
@@ -50,21 +46,17 @@ class FollowUp:
 class FollowUpResolver:
     """Decides whether a question continues the previous turn.
 
-    plan: the plan; a word's specificity is the number of its measures that use it.
-    tokenizer: the domain tokenizer.
+    tokenizer: the domain tokenizer. vocabulary: the plan's words and their spread.
     """
 
-    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
+    def __init__(self, tokenizer: Tokenizer, vocabulary: PlanVocabulary) -> None:
         self.tokenizer = tokenizer
-        self.document_frequency = Counter(
-            t for m in plan.measures
-            for t in set(tokenizer.tokens(f"{plan.section(m.section).title} {m.text}")))
+        self.vocabulary = vocabulary
 
     def specific_words(self, query: Query) -> list[str]:
         """Words of the question that point at particular measures."""
         return [t for t in self.tokenizer.tokens(query.keywords)
-                if len(t) > 1 and t not in ASPECTS
-                and 0 < self.document_frequency.get(t, 0) < GENERIC_DF]
+                if t not in ASPECTS and self.vocabulary.is_specific(t)]
 
     def run(self, query: Query, previous: Turn | None) -> FollowUp:
         """Classify the question against the previous turn (None when there is none)."""

@@ -16,7 +16,7 @@ from chromadb.api import ClientAPI
 from bot.answer import Answer, AnswerComposer, Retrieved, refusal
 from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
-from bot.query import Query, QueryAnalyzer, Tokenizer
+from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from bot.router import Route, Router
 from bot.scope import ScopeDecision, ScopeDetector, ScopeModel
@@ -54,18 +54,20 @@ def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel)
     """Assemble the components for the index's plan."""
     plan = index.plan
     keyword = BM25Retriever(plan, tokenizer, index.queries)
-    vocabulary = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
-    vocabulary |= {s.title for s in plan.sections}
+    vocabulary = PlanVocabulary(plan, tokenizer)
+    # Homophones are corrected towards the plan's longer words and its section titles.
+    terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
+    terms |= {s.title for s in plan.sections}
     return Pipeline(
         generation=index.generation,
-        analyzer=QueryAnalyzer(vocabulary),
+        analyzer=QueryAnalyzer(terms),
         keyword=keyword,
         dense=DenseRetriever(index),
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
-        router=Router(plan, tokenizer),
+        router=Router(plan, tokenizer, vocabulary),
         scope=ScopeDetector(tokenizer, keyword.vocabulary,
                             {m.number: m.text for m in plan.measures}, model),
-        follow_up=FollowUpResolver(plan, tokenizer),
+        follow_up=FollowUpResolver(tokenizer, vocabulary),
         composer=AnswerComposer(plan),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 import jieba
@@ -16,6 +17,7 @@ import zhconv
 from pypinyin import lazy_pinyin
 
 from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, TYPOS
+from ingest.plan import Plan
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 LATIN_RE = re.compile(r"[A-Za-z]")
@@ -143,3 +145,25 @@ class Tokenizer:
     def words(self, text: str) -> list[str]:
         """Plain jieba words (no sub-words), for building vocabularies."""
         return [w for w in self._jieba.cut(text) if w.strip()]
+
+
+class PlanVocabulary:
+    """How many measures use each search token, to tell topic words from generic ones.
+
+    plan: the plan. tokenizer: the domain tokenizer.
+    """
+
+    # A word used by this many measures or more names no particular topic.
+    GENERIC = 6
+
+    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
+        self.document_frequency = Counter(
+            t for m in plan.measures
+            for t in set(tokenizer.tokens(f"{plan.section(m.section).title} {m.text}")))
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.document_frequency
+
+    def is_specific(self, token: str) -> bool:
+        """True for a word of the plan that points at a few measures only."""
+        return len(token) > 1 and 0 < self.document_frequency.get(token, 0) < self.GENERIC

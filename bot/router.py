@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.query import STOPWORDS, Query, Tokenizer
+from bot.query import STOPWORDS, PlanVocabulary, Query, Tokenizer
 from ingest.plan import Plan, chinese_numeral
 from ingest.units import find_units
 
@@ -32,6 +32,10 @@ DEPARTMENT_INTENT = re.compile(
     r"what does|what do|what is .* (?:doing|responsible)|responsible|in charge|tasks?|duties|"
     r"role|measures|involv|related|relevant|assigned|handle|work on|does .* do|list|show|all",
     re.IGNORECASE)
+# Asking for the list of a unit's measures, whatever else the question says.
+MEASURE_LIST = re.compile(r"哪几条|哪些条|几条|条目|哪些措施|什么措施|多少条|多少项|哪几项|哪些项|"
+                          r"承担哪些|which measures|what measures|list (?:of |all |the )?measures|"
+                          r"how many measures", re.IGNORECASE)
 # Asking how to reach a unit or who works there: the plan names no people, addresses or hours.
 CONTACT_INTENT = re.compile(r"电话|地址|在哪|哪里|几点|上班时间|办公时间|网址|邮箱|联系方式|局长|"
                             r"领导|处长|科长|主任|负责人|名字|怎么走|phone|address|where is|"
@@ -84,10 +88,10 @@ class Router:
       department question (then it is a topic question and goes to search instead).
     """
 
-    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
+    def __init__(self, plan: Plan, tokenizer: Tokenizer, vocabulary: PlanVocabulary) -> None:
         self.plan = plan
         self.tokenizer = tokenizer
-        self.plan_words = {t for m in plan.measures for t in tokenizer.tokens(m.text)}
+        self.vocabulary = vocabulary
 
     def run(self, query: Query) -> Route | None:
         """The route for this question, or None when it needs search."""
@@ -105,23 +109,24 @@ class Router:
         if len(units) != 1 or CONTACT_INTENT.search(query.text):
             return None
         topic, other = self.leftover_words(query, units[0])
-        if topic or (other and not DEPARTMENT_INTENT.search(query.text)):
+        asks_list = bool(MEASURE_LIST.search(query.text))
+        if (topic and not asks_list) or (other and not DEPARTMENT_INTENT.search(query.text)):
             return None
         unit = units[0].name
         measures = tuple(m.number for m in self.plan.measures if unit in m.responsible_units)
         return Route("department", measures, unit=unit)
 
     def leftover_words(self, query: Query, unit) -> tuple[list[str], list[str]]:
-        """Words left once the unit's names and the intent words are taken out: those of the
-        plan (a topic), and the others."""
+        """Words left once the unit's names and the intent words are taken out: those naming
+        a topic of the plan, and those the plan never uses."""
         text = query.text.lower()
         for alias in sorted((unit.name, *unit.aliases), key=len, reverse=True):
             text = text.replace(alias.lower(), " ")
         text = DEPARTMENT_INTENT.sub(" ", text)
         text = LIST_INTENT.sub(" ", text)
         words = [t for t in self.tokenizer.tokens(text) if t not in INTENT_FILLER]
-        return ([t for t in words if t in self.plan_words],
-                [t for t in words if t not in self.plan_words])
+        return ([t for t in words if self.vocabulary.is_specific(t)],
+                [t for t in words if t not in self.vocabulary])
 
     def part_or_section(self, query: Query) -> Route | None:
         text = query.text

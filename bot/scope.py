@@ -7,7 +7,9 @@ test set:
 
 - how much of the question is plan vocabulary, and how strongly keyword search matches;
 - how strongly and how distinctly dense search matches, and whether both searches agree;
-- whether it asks for a figure (how much, how long) that the best measure does not contain;
+- whether it asks for a sum of money, or a figure (how many, how long), that the best
+  measure does not state;
+- whether it asks who qualifies (the plan sets no eligibility rules);
 - whether it names another district or city.
 
 Some requests are refused outright whatever the scores: chit-chat, writing tasks, prompt
@@ -39,8 +41,10 @@ OUT_OF_SCOPE = re.compile(
     r"translate|write (?:a|an|me)|poem|essay|股票|基金|比特币|炒股|stock tip|crypto|bitcoin|彩票|"
     r"个税|个人所得税|年终奖|personal income tax|房贷利率|公积金|社保缴费比例|社保基数|"
     r"最低工资|minimum wage|退休|养老金|医保|子女入学|上学|入学|小学|幼儿园|"
-    r"你是谁|你叫什么|你是机器人|你是真人|什么模型|大模型|who are you|your name|are you a bot|"
-    r"are you human",
+    r"你是谁|你叫什么|你是机器人|你是真人|真人客服|什么模型|大模型|who are you|your name|"
+    r"are you (?:a |an )?(?:real|bot|robot|human|person|ai)|"
+    r"我(?:老婆|老公|爱人|妻子|丈夫|孩子|儿子|女儿|父母|爸|妈|家人)|my (?:wife|husband|kids?|child|"
+    r"children|son|daughter|parents)",
     re.IGNORECASE)
 
 # Greetings and thanks, refused only when that is all the message says.
@@ -54,14 +58,22 @@ OTHER_PLACES = re.compile(
     r"苏州|南京|天津|重庆|成都|武汉|全国|国家层面|pudong|xuhui|minhang|jing'an|beijing|shenzhen|"
     r"hangzhou|guangzhou|nationwide", re.IGNORECASE)
 HOME = re.compile(r"普陀|putuo", re.IGNORECASE)
-ASKS_QUANTITY = re.compile(
-    r"多少|几[天个年月次项条%]|多久|多长|比例|费用|收费|价格|标准是|金额|利率|"
-    r"how much|how many|how long|what percentage|what rate|fee|cost|price", re.IGNORECASE)
-QUANTITY = re.compile(
-    r"\d|[一二三四五六七八九十百]+(?:项|个|次|天|分钟|小时|年|%)|一次|全覆盖|百分")
+# Asking for an amount of money, or for a count, duration or share; the feature fires when the
+# best measure states no such figure (the plan, for one, names no sums of money at all).
+ASKS_MONEY = re.compile(r"多少钱|多少元|几元|几块|收费|费用|手续费|办证费|登记费|费率|利率|奖金|"
+                        r"金额|补贴多少|补多少|奖励多少|罚多少|价格|how much (?:money|does|is)|"
+                        r"fee|cost|price|interest rate|amount of", re.IGNORECASE)
+MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元)|[一二三四五六七八九十百千万]+元")
+ASKS_FIGURE = re.compile(r"多少(?!钱|元)|几(?:天|年|月|次|项|条|分钟|小时|个工作日|成)|多久|"
+                         r"多长时间|比例|百分之|how many|how long|what percentage|what share",
+                         re.IGNORECASE)
+# Asking who qualifies: the plan lists what the district will do, not eligibility rules.
+ASKS_CONDITIONS = re.compile(r"什么条件|哪些条件|申请条件|资格|门槛|符合.{0,6}条件|要满足|"
+                             r"eligib|qualif|requirements? (?:for|to)|who can apply", re.IGNORECASE)
+FIGURE = re.compile(r"\d|[一二三四五六七八九十百]+(?:项|个|次|天|分钟|小时|年|%)|一次|全覆盖|百分")
 
-FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "quantity_gap",
-            "other_place", "english")
+FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "money_gap",
+            "figure_gap", "conditions", "other_place", "english")
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,9 @@ class ScopeEvidence:
     dense: float
     dense_gap: float
     agree: float
-    quantity_gap: float
+    money_gap: float
+    figure_gap: float
+    conditions: float
     other_place: float
     english: float
 
@@ -141,8 +155,7 @@ class ScopeDetector:
         matched = [t for t in tokens if t in self.vocabulary]
         dense_top = dense_hits[0].score if dense_hits else 0.0
         dense_tail = dense_hits[-1].score if dense_hits else 0.0
-        asks_figure = bool(ASKS_QUANTITY.search(query.text))
-        has_figure = best is not None and bool(QUANTITY.search(self.measure_texts.get(best, "")))
+        best_text = self.measure_texts.get(best, "") if best is not None else ""
         return ScopeEvidence(
             bm25=math.log1p(keyword_hits[0].score) if keyword_hits else 0.0,
             coverage=len(matched) / len(tokens) if tokens else 0.0,
@@ -151,7 +164,10 @@ class ScopeDetector:
             dense_gap=dense_top - dense_tail,
             agree=float(bool(keyword_hits and dense_hits
                              and keyword_hits[0].measure == dense_hits[0].measure)),
-            quantity_gap=float(asks_figure and not has_figure),
+            money_gap=float(bool(ASKS_MONEY.search(query.text)) and not MONEY.search(best_text)),
+            figure_gap=float(bool(ASKS_FIGURE.search(query.text))
+                             and not FIGURE.search(best_text)),
+            conditions=float(bool(ASKS_CONDITIONS.search(query.text))),
             other_place=float(bool(OTHER_PLACES.search(query.text))
                               and not HOME.search(query.text)),
             english=float(query.lang == "en"),

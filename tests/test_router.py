@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.query import Query, Tokenizer
+from bot.query import PlanVocabulary, Query, Tokenizer
 from bot.router import Router, measure_numbers
 
 
 @pytest.fixture(scope="module")
 def router(plan):
-    return Router(plan, Tokenizer())
+    tokenizer = Tokenizer()
+    return Router(plan, tokenizer, PlanVocabulary(plan, tokenizer))
 
 
 def q(text: str, lang: str = "zh") -> Query:
@@ -59,6 +60,7 @@ def test_department_route(router, plan):
     ("Which measures involve the court?", "区法院"),
     ("责任单位写了“各相关单位”的措施都有哪些", "各相关单位"),
     ("我是做财税的，想知道税务局一共挂了几条措施", "区税务局"), ("区文旅局？", "区文旅局"),
+    ("我们做外贸的，区商务委管哪几条", "区商务委"),
 ])
 def test_department_phrasings(router, text, unit):
     route = router.run(q(text, "en" if text.isascii() else "zh"))

@@ -205,13 +205,13 @@ def test_demo_page_conversation(browser: Browser, server: Server, home: Path) ->
     assert stored_session(page, server) == session_id
     page.screenshot(path=ARTIFACTS / "widget-demo-follow-up.png")
 
-    # After a reload the conversation is still there, and still the same session: "the
-    # details?" is answered from measure 22, the previous answer.
+    # After a reload the conversation is still there, and it goes on in the same session.
     page.reload()
     page.get_by_role("button", name="打开营商政策问答").click()
     expect(page.get_by_role("button", name="第22条", exact=True)).to_be_visible()
-    assert ask(page, "输入您的问题", "具体内容呢？")["session_id"] == session_id
-    expect(page.get_by_role("button", name="第22条", exact=True)).to_have_count(2)
+    assert ask(page, "输入您的问题", "找哪个部门？")["session_id"] == session_id
+    expect(page.get_by_role("group", name="这个回答有帮助吗？")).to_have_count(3)
+    assert stored_session(page, server) == session_id
 
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()

@@ -10,6 +10,7 @@ stream, on the first chunk).
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -19,7 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import get_bot
@@ -60,6 +61,7 @@ class OpenAIException(Exception):
 
 
 def error_response(status_code: int, error: OpenAIError) -> JSONResponse:
+    """status_code: HTTP status. error: what went wrong, sent as ``{"error": ...}``."""
     return JSONResponse(OpenAIErrorBody(error=error).model_dump(), status_code=status_code)
 
 
@@ -127,7 +129,7 @@ class ChatCompletionRequest(BaseModel):
 
     model: StrictStr
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
+    stream: StrictBool = False
 
 
 class AssistantMessage(BaseModel):
@@ -153,6 +155,8 @@ class ChatCompletion(BaseModel):
 
 
 def is_none(value: object) -> bool:
+    """For ``exclude_if``: optional chunk fields are left out rather than sent as null, as
+    OpenAI sends them."""
     return value is None
 
 
@@ -211,10 +215,8 @@ def answer_conversation(bot: PolicyBot, messages: list[ChatMessage]) -> Answer:
     session_id = uuid.uuid4().hex
     for earlier in questions[:-1]:
         # An invalid earlier question leaves no turn in a session, in a replay as live.
-        try:
+        with contextlib.suppress(InvalidQuestion):
             bot.ask(earlier, session_id)
-        except InvalidQuestion:
-            continue
     try:
         return bot.ask(questions[-1], session_id)
     except InvalidQuestion as exc:

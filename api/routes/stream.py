@@ -28,7 +28,7 @@ PIECE_PAUSE_SECONDS = 0.03
 STREAM_SECONDS = 0.8
 # A piece ends after Chinese punctuation (with the line breaks that follow it), after English
 # punctuation and its space, or at a line break.
-PIECE = re.compile(r".+?(?:[。；！？，：、]\n*|[.;!?,:] |\n+|$)", re.DOTALL)
+PIECE = re.compile(r".+?(?:[。；！？，：、]\n*|[.;!?,:] |\n+|\Z)", re.DOTALL)
 
 
 class CitationsEvent(BaseModel):

@@ -58,7 +58,7 @@
     },
     en: {
       title: "Business policy Q&A",
-      subtitle: "From Putuo's business-environment action plan",
+      subtitle: "From Putuo's 2021 action plan",
       launcher: "Ask the plan",
       open: "Open the business policy Q&A",
       close: "Close the Q&A panel",
