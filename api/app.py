@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
+import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
-from api.routes import ask, feedback, health, measures, openai_compat, stream, wechat, widget
-from bot.policybot import load_bot
+from api.deps import load_app_bot
+from api.metrics import Metrics
+from api.middleware import BodyLimit, RateLimit, RequestContext
+from api.routes import (
+    admin,
+    ask,
+    feedback,
+    health,
+    measures,
+    openai_compat,
+    stream,
+    wechat,
+    widget,
+)
 from bot.settings import Settings
 from vectorstore.store import IndexNotBuilt
 
@@ -24,16 +41,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         try:
-            app.state.bot = load_bot(settings)
+            load_app_bot(app)
         except IndexNotBuilt as exc:
             log.warning("starting without an index: %s", exc)
         yield
 
+    # The interactive docs load Swagger UI from our own files, not a CDN.
     app = FastAPI(title="policybot",
                   description="Grounded Q&A on 《普陀区深化推进一流营商环境建设行动方案》",
-                  version="0.1.0", lifespan=lifespan)
+                  version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.bot = None
+    app.state.bot_lock = threading.Lock()
+    app.state.metrics = metrics = Metrics()
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="policybot API",
+                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-static/swagger-ui.css",
+                                   swagger_favicon_url="/docs-static/favicon-32x32.png")
+
     app.include_router(ask.router)
     app.include_router(measures.router)
     app.include_router(health.router)
@@ -43,9 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     if settings.wechat_token:
         app.include_router(wechat.router)
+    if settings.admin_token:
+        app.include_router(admin.router)
     # Browsers on the listed origins (pages embedding the widget) may call the API; with
     # none listed, no cross-origin call is allowed.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                        allow_methods=["GET", "POST"], allow_headers=["content-type"],
                        max_age=600)
+    # Outermost first: every request gets an id and a log line, then the size cap and the
+    # rate limit apply before any route runs.
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, metrics=metrics)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext, metrics=metrics)
     return app

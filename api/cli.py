@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-ingest", action="store_true",
+                       help="serve whatever the store holds, even nothing (503 until ingested)")
 
     evaluate = commands.add_parser("eval", help="score the bot on a gold JSONL set")
     evaluate.add_argument("gold", type=Path)
@@ -100,11 +102,16 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.policybot import ensure_index, open_index_client
     from vectorstore.embeddings import make_embeddings
 
-    client = open_index_client(settings)
-    if ensure_index(client, make_embeddings(settings.embeddings)):
+    if not args.no_ingest and ensure_index(open_index_client(settings),
+                                           make_embeddings(settings.embeddings)):
         print("The index was empty: built it from the bundled plan.")
+    from api.logs import LOG_CONFIG
+
+    # Our middleware writes the access log (JSON, with request ids); keep-alive and shutdown
+    # are bounded so idle or stuck clients cannot hold workers.
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info")
+                workers=args.workers, log_config=LOG_CONFIG, access_log=False,
+                timeout_keep_alive=5, timeout_graceful_shutdown=10)
     return 0
 
 
@@ -128,15 +135,12 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
-    from api.feedback import FeedbackGold, FeedbackStore
+    from api.feedback import FeedbackStore
 
-    records = FeedbackStore.in_home(settings.home).records(args.rating)
-    # A gold line has no session or turn: feedback is judged one question at a time.
-    text = "".join(FeedbackGold.from_record(r).model_dump_json(exclude={"session", "turn"}) + "\n"
-                   for r in records)
+    text = FeedbackStore.in_home(settings.home).export_jsonl(args.rating)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
-        print(f"{len(records)} feedback items written to {args.output}")
+        print(f"{text.count(chr(10))} feedback items written to {args.output}")
     else:
         sys.stdout.write(text)
     return 0

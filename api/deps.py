@@ -1,30 +1,42 @@
-"""Dependencies injected into the routes: the settings and the loaded bot."""
+"""Dependencies injected into the routes: settings, metrics and the loaded bot."""
 
 from __future__ import annotations
 
-import threading
+from fastapi import FastAPI, HTTPException, Request
 
-from fastapi import HTTPException, Request
-
+from api.metrics import Metrics
 from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
 from vectorstore.store import IndexNotBuilt
-
-_load_lock = threading.Lock()
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def load_app_bot(app: FastAPI) -> PolicyBot:
+    """Load the bot into the app (once) and have the metrics count its answers.
+
+    Raises IndexNotBuilt while there is no index.
+    """
+    state = app.state
+    with state.bot_lock:
+        if state.bot is None:
+            bot = load_bot(state.settings)
+            bot.listen(state.metrics.observe_answer)
+            state.bot = bot
+    return state.bot
+
+
 def get_bot(request: Request) -> PolicyBot:
     """The app's bot, loaded on first use; 503 while the index is not built."""
-    state = request.app.state
-    if state.bot is None:
-        with _load_lock:
-            if state.bot is None:
-                try:
-                    state.bot = load_bot(state.settings)
-                except IndexNotBuilt as exc:
-                    raise HTTPException(503, str(exc)) from exc
-    return state.bot
+    if request.app.state.bot is not None:
+        return request.app.state.bot
+    try:
+        return load_app_bot(request.app)
+    except IndexNotBuilt as exc:
+        raise HTTPException(503, str(exc)) from exc

@@ -129,3 +129,10 @@ class FeedbackStore:
         return [FeedbackRecord(id=r[0], session_id=r[1], question=r[2], answer=r[3],
                                rating=r[4], comment=r[5], measures=json.loads(r[6]),
                                created=r[7], updated=r[8]) for r in rows]
+
+    def export_jsonl(self, rating: Rating | None = None) -> str:
+        """Stored verdicts as gold-set candidate lines (JSONL), optionally of one rating."""
+        # A gold line has no session or turn: feedback is judged one question at a time.
+        return "".join(
+            FeedbackGold.from_record(r).model_dump_json(exclude={"session", "turn"}) + "\n"
+            for r in self.records(rating))

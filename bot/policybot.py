@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chromadb.api import ClientAPI
@@ -95,6 +96,11 @@ class PolicyBot:
                                        self.scope_model)
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
+        self._listeners: list[Callable[[Answer], None]] = []
+
+    def listen(self, listener: Callable[[Answer], None]) -> None:
+        """Call listener with every answer given (metrics, logs)."""
+        self._listeners.append(listener)
 
     @property
     def plan(self):
@@ -133,7 +139,7 @@ class PolicyBot:
         answer, cited, retrieved = self.respond(pipeline, query, previous)
         if cited:
             self.sessions.record(session_id, Turn(query.text, tuple(cited), query.lang))
-        return Answer(
+        result = Answer(
             answer=answer,
             answerable=bool(cited),
             citations=pipeline.composer.cited(cited),
@@ -141,6 +147,9 @@ class PolicyBot:
             session_id=session_id,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
+        for listener in self._listeners:
+            listener(result)
+        return result
 
     def respond(self, pipeline: Pipeline, query: Query,
                 previous: Turn | None) -> tuple[str, list[int], list[Hit]]:

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
                                       description="AppID; checked in every encrypted message")
     wechat_max_age_seconds: float = Field(300.0, gt=0, validation_alias="WECHAT_MAX_AGE_SECONDS",
                                           description="Callbacks signed longer ago are refused")
+    rate_limit_per_minute: int = Field(60, ge=0, validation_alias="POLICYBOT_RATE_LIMIT",
+                                       description="Requests per minute per client (IP); "
+                                                   "0 turns the limit off")
+    max_body_bytes: int = Field(16384, gt=0, validation_alias="POLICYBOT_MAX_BODY_BYTES",
+                                description="Larger request bodies are refused with 413")
+    admin_token: str | None = Field(None, validation_alias="POLICYBOT_ADMIN_TOKEN",
+                                    description="Bearer token for /admin routes; they are "
+                                                "absent when unset")
     # NoDecode: the variable is a plain comma-separated list, not JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], validation_alias="POLICYBOT_CORS_ORIGINS",

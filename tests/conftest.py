@@ -67,14 +67,17 @@ class Server:
 
 
 def start_server(home: Path, env: dict[str, str] | None = None, workers: int = 1,
-                 log_dir: Path | None = None) -> Server:
-    """Start ``policybot serve`` and wait until /healthz answers 200."""
+                 log_dir: Path | None = None, ingest: bool = True) -> Server:
+    """Start ``policybot serve`` and wait until /healthz answers 200 (with ingest=False, the
+    server starts on whatever the store holds: wait until /readyz answers at all)."""
     port = free_port()
     log = (log_dir or home) / f"server-{port}.log"
-    full_env = {**os.environ, "POLICYBOT_HOME": str(home), **(env or {})}
+    # Tests send many requests from one address: no rate limit unless a test sets one.
+    full_env = {**os.environ, "POLICYBOT_HOME": str(home), "POLICYBOT_RATE_LIMIT": "0",
+                **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
+         "--workers", str(workers), *([] if ingest else ["--no-ingest"])],
         cwd=ROOT, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -82,7 +85,10 @@ def start_server(home: Path, env: dict[str, str] | None = None, workers: int = 1
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if ingest and httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return Server(url, process, log)
+            if not ingest:
+                httpx.get(f"{url}/readyz", timeout=2)
                 return Server(url, process, log)
         except httpx.HTTPError:
             pass

@@ -1,0 +1,55 @@
+"""Prometheus metrics, one registry per app (each worker process reports its own)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+
+from bot.answer import Answer
+
+
+class Metrics:
+    """The app's metrics: requests, latency, answers and refusals, index size, model."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("policybot_requests_total", "HTTP requests",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("policybot_request_seconds", "HTTP request latency",
+                                 ["route"], registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28,
+                                          2.56, 5.0))
+        self.answers = Counter("policybot_answers_total", "Questions answered (any channel)",
+                               registry=self.registry)
+        self.refusals = Counter("policybot_refusals_total",
+                                "Questions refused as outside the plan", registry=self.registry)
+        self.rate_limited = Counter("policybot_rate_limited_total",
+                                    "Requests refused by the rate limit", registry=self.registry)
+        self.index_documents = Gauge("policybot_index_documents",
+                                     "Documents in the active index generation",
+                                     registry=self.registry)
+        self.index_measures = Gauge("policybot_index_measures", "Measures in the loaded plan",
+                                    registry=self.registry)
+        self.model = Info("policybot_model", "Embedding model and index generation",
+                          registry=self.registry)
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one HTTP request and its latency; route is the path template."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+
+    def observe_answer(self, answer: Answer) -> None:
+        """Count one answer from ``PolicyBot.ask``."""
+        self.answers.inc()
+        if not answer.answerable:
+            self.refusals.inc()
+
+    def describe_index(self, generation: str, embeddings: str, measures: int,
+                       documents: int) -> None:
+        """Record what the loaded index is."""
+        self.model.info({"embeddings": embeddings, "generation": generation})
+        self.index_measures.set(measures)
+        self.index_documents.set(documents)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition."""
+        return generate_latest(self.registry)

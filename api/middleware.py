@@ -1,0 +1,171 @@
+"""ASGI middleware: request ids and access logs, body-size cap, per-client rate limit.
+
+Written as plain ASGI (not ``BaseHTTPMiddleware``) so streamed responses pass straight through.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from api.metrics import Metrics
+
+Scope = dict
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = logging.getLogger("policybot.access")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Never rate-limited: probes, metrics and the widget's static files.
+UNLIMITED = ("/healthz", "/readyz", "/metrics", "/widget.js", "/widget.css")
+
+
+async def send_json(send: Send, status: int, body: dict, headers: list | None = None) -> None:
+    """A complete JSON response."""
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+class RequestContext:
+    """Gives each request an id (``X-Request-ID``, kept from the client when well-formed),
+    logs one JSON line per request and records it in the metrics.
+
+    The log line has the path but never the query string or headers: WeChat signatures and
+    admin tokens travel there.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe_request(scope["method"], template, status, seconds)
+            client = scope.get("client") or ("-", 0)
+            access_log.info("request", extra={"fields": {
+                "request_id": request_id, "method": scope["method"], "path": scope["path"],
+                "status": status, "duration_ms": round(seconds * 1000, 2),
+                "client": client[0]}})
+
+
+class BodyLimit:
+    """Refuses request bodies over ``max_bytes`` with 413, by Content-Length or as they
+    stream in, before any route reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await send_json(send, 413, {"detail": f"request body over {self.max_bytes} bytes"})
+            return
+        received = 0
+        refused = False
+
+        async def counted() -> dict:
+            # Over the cap mid-stream: answer 413 ourselves and tell the route the client has
+            # gone, so it stops reading; whatever it sends afterwards is dropped.
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes and not refused:
+                    refused = True
+                    await send_json(send, 413,
+                                    {"detail": f"request body over {self.max_bytes} bytes"})
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: dict) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, guarded_send)
+
+
+@dataclass
+class Bucket:
+    """Token bucket state of one client."""
+
+    tokens: float
+    updated: float
+
+
+class RateLimit:
+    """Token bucket per client address: ``per_minute`` requests a minute, bursts up to the same
+    number; over it, 429 with ``Retry-After``. Each worker process keeps its own buckets.
+    """
+
+    def __init__(self, app: ASGIApp, per_minute: int, metrics: Metrics) -> None:
+        self.app = app
+        self.per_minute = per_minute
+        self.metrics = metrics
+        self._buckets: dict[str, Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> float:
+        """Spend a token; returns 0 when allowed, else the seconds until one is free."""
+        now = time.monotonic()
+        rate = self.per_minute / 60.0
+        with self._lock:
+            if len(self._buckets) > 100_000:  # forget idle clients rather than grow forever
+                self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < 60}
+            bucket = self._buckets.setdefault(client, Bucket(self.per_minute, now))
+            bucket.tokens = min(self.per_minute, bucket.tokens + (now - bucket.updated) * rate)
+            bucket.updated = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return 0.0
+            return (1 - bucket.tokens) / rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or not self.per_minute
+                or scope["path"].startswith(UNLIMITED) or scope["path"] == "/"):
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.take(client)
+        if wait:
+            self.metrics.rate_limited.inc()
+            await send_json(send, 429, {"detail": "too many requests; try again shortly"},
+                            [(b"retry-after", str(math.ceil(wait)).encode())])
+            return
+        await self.app(scope, receive, send)
