@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export POLICYBOT_HOME ?= var
 
-.PHONY: setup serve test lint bench browsers clean
+.PHONY: setup serve test lint bench browsers wrk clean
 
 # torch first, by exact version, so pip takes the CPU wheel on disk and never a CUDA build.
 $(STAMP): pyproject.toml
@@ -20,18 +20,24 @@ setup: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/policybot serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
-# Headless Chromium for the widget tests (Debian packages; Playwright never downloads one).
+# Headless Chromium for the widget tests, with CJK fonts so screenshots show Chinese (Debian
+# packages; Playwright never downloads a browser).
 browsers:
-	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || \
+	  (apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk)
 
-test: $(STAMP) browsers
+# The HTTP load generator for the benchmark.
+wrk:
+	@test -x /usr/bin/wrk || (apt-get update -q && apt-get install -y -q wrk)
+
+test: $(STAMP) browsers wrk
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m evals.benchmark
 
 clean:

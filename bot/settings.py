@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(60, ge=0, validation_alias="POLICYBOT_RATE_LIMIT",
                                        description="Requests per minute per client (IP); "
                                                    "0 turns the limit off")
-    max_body_bytes: int = Field(16384, gt=0, validation_alias="POLICYBOT_MAX_BODY_BYTES",
+    max_body_bytes: int = Field(65536, gt=0, validation_alias="POLICYBOT_MAX_BODY_BYTES",
                                 description="Larger request bodies are refused with 413")
     admin_token: str | None = Field(None, validation_alias="POLICYBOT_ADMIN_TOKEN",
                                     description="Bearer token for /admin routes; they are "

@@ -21,6 +21,7 @@ from vectorstore.store import (
     active_generation,
     build_index,
     connect,
+    index_plan_file,
     measure_id,
 )
 
@@ -39,7 +40,8 @@ def generations(client) -> set[str]:
 def test_round_trip_on_disk(tmp_path: Path, e5):
     client = connect(tmp_path)
     calls = []
-    generation, built = build_index(client, e5, PLAN_TEXT, lambda d, t: calls.append((d, t)))
+    generation, built = build_index(client, e5, PLAN_TEXT,
+                                    progress=lambda d, t: calls.append((d, t)))
     assert built and calls[-1] == (100, 100)
     # a new client on the same directory sees what was written
     index = MeasureIndex(connect(tmp_path), e5)
@@ -52,6 +54,20 @@ def test_round_trip_on_disk(tmp_path: Path, e5):
     record = client.get_collection(generation).get(ids=[measure_id(21)])
     assert record["metadatas"][0]["units"] == "区市场监管局、区税务局、区人社局"
     assert record["documents"][0].startswith("简化企业开办和注销流程：")
+
+
+def test_sample_questions_are_indexed_beside_measures(tmp_path: Path, e5):
+    client = connect(tmp_path)
+    generation, _ = index_plan_file(client, e5, bundled_plan_path())
+    index = MeasureIndex(client, e5)
+    assert index.count() == 300  # a measure, its Chinese and its English questions
+    assert index.queries[21].zh and index.queries[21].en
+    record = client.get_collection(generation).get(ids=[f"{measure_id(21)}-en"])
+    assert record["metadatas"][0] == {"measure": 21, "kind": "queries-en"}
+    # an English question finds the measure through its English sample questions
+    assert index.search("How do I close down my company?", k=1)[0].measure == 21
+    # changing the questions makes a new generation
+    assert build_index(client, e5, PLAN_TEXT)[0] != generation
 
 
 def test_rebuild_is_idempotent_and_switches_atomically(tmp_path: Path, e5):
