@@ -9,13 +9,12 @@ import json
 import logging
 import math
 import re
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from api.metrics import Metrics
+from api.ratelimit import TokenBuckets
 
 Scope = dict
 Receive = Callable[[], Awaitable[dict]]
@@ -24,8 +23,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 access_log = logging.getLogger("policybot.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-# Never rate-limited: probes, metrics and the widget's static files.
-UNLIMITED = ("/healthz", "/readyz", "/metrics", "/widget.js", "/widget.css")
+# Never limited by address: probes, metrics, the widget's static files, and WeChat (limited per
+# follower instead).
+UNLIMITED = ("/healthz", "/readyz", "/metrics", "/widget.js", "/widget.css", "/wechat")
 
 
 async def send_json(send: Send, status: int, body: dict, headers: list | None = None) -> None:
@@ -121,40 +121,18 @@ class BodyLimit:
         await self.app(scope, counted, guarded_send)
 
 
-@dataclass
-class Bucket:
-    """Token bucket state of one client."""
-
-    tokens: float
-    updated: float
-
-
 class RateLimit:
-    """Token bucket per client address: ``per_minute`` requests a minute, bursts up to the same
-    number; over it, 429 with ``Retry-After``. Each worker process keeps its own buckets.
+    """Per-client-address rate limit: over it, 429 with ``Retry-After``.
+
+    WeChat's callbacks all come from WeChat's servers, so /wechat is limited per follower
+    inside the channel instead.
     """
 
     def __init__(self, app: ASGIApp, per_minute: int, metrics: Metrics) -> None:
         self.app = app
         self.per_minute = per_minute
         self.metrics = metrics
-        self._buckets: dict[str, Bucket] = {}
-        self._lock = threading.Lock()
-
-    def take(self, client: str) -> float:
-        """Spend a token; returns 0 when allowed, else the seconds until one is free."""
-        now = time.monotonic()
-        rate = self.per_minute / 60.0
-        with self._lock:
-            if len(self._buckets) > 100_000:  # forget idle clients rather than grow forever
-                self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < 60}
-            bucket = self._buckets.setdefault(client, Bucket(self.per_minute, now))
-            bucket.tokens = min(self.per_minute, bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return 0.0
-            return (1 - bucket.tokens) / rate
+        self.buckets = TokenBuckets(per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or not self.per_minute
@@ -162,7 +140,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
-        wait = self.take(client)
+        wait = self.buckets.take(client)
         if wait:
             self.metrics.rate_limited.inc()
             await send_json(send, 429, {"detail": "too many requests; try again shortly"},

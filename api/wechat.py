@@ -13,6 +13,7 @@ import logging
 from wechatpy.messages import TextMessage, VoiceMessage
 from wechatpy.replies import create_reply
 
+from api.ratelimit import TokenBuckets
 from api.wechat_format import MORE_WORD, paginate, wechat_text
 from api.wechat_protocol import Inbound
 from api.wechat_store import WeChatStore
@@ -29,6 +30,8 @@ WELCOME = (
 TYPE_A_QUESTION = (f"抱歉，我目前只能回答文字问题。请直接输入您的问题，"
                    f"例如：{EXAMPLE_QUESTIONS[0]}")
 NOTHING_MORE = "没有更多内容了。请直接输入新的问题。"
+# WeChat retries any reply that is not 200, so a follower over the limit is told in words.
+TOO_FAST = "您的提问太频繁了，请稍等一分钟再问。"
 # Marks a user may add to "更多"; it still means "the next page".
 TRAILING_MARKS = " \t\n。.!！~～"
 
@@ -39,12 +42,15 @@ class WeChatChannel:
     bot: answers the questions.
     store: replies already given, and pages not yet sent.
     max_question_chars: the bot's question limit, quoted when a question breaks it.
+    limits: questions allowed per follower (openid).
     """
 
-    def __init__(self, bot: PolicyBot, store: WeChatStore, max_question_chars: int) -> None:
+    def __init__(self, bot: PolicyBot, store: WeChatStore, max_question_chars: int,
+                 limits: TokenBuckets) -> None:
         self.bot = bot
         self.store = store
         self.max_question_chars = max_question_chars
+        self.limits = limits
 
     def reply(self, inbound: Inbound) -> str:
         """The reply XML for a message, or "" when it needs none; a redelivery gets the reply
@@ -86,6 +92,8 @@ class WeChatChannel:
         """
         if question.strip(TRAILING_MARKS).lower() in (MORE_WORD, "more"):
             return self.store.next_page(user) or NOTHING_MORE
+        if self.limits.take(user):
+            return TOO_FAST
         try:
             answer = self.bot.ask(question, session_id=f"wx:{user}")
         except InvalidQuestion:

@@ -517,3 +517,14 @@ def test_aes_key_must_have_43_characters():
     assert not Settings(WECHAT_AES_KEY="").wechat_aes_key  # blank counts as unset
     with pytest.raises(ValidationError):
         Settings(WECHAT_AES_KEY=AES_KEY[:-1])
+
+
+def test_each_follower_has_their_own_rate_limit(server_factory: Callable):
+    limited = WeChat(f"{server_factory(env={**ENV, 'POLICYBOT_RATE_LIMIT': '3'}).url}/wechat")
+    busy, other = new_user(), new_user()
+    replies = [content(limited.plain(text_xml(f"第{n}条", busy), user=busy))
+               for n in (1, 2, 3, 4)]
+    assert all("【第" in reply for reply in replies[:3])
+    assert "太频繁" in replies[3]
+    # WeChat's servers send every follower's messages: others are not held back
+    assert "【第5条】" in content(limited.plain(text_xml("第5条", other), user=other))

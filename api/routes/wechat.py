@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import get_bot, get_settings
+from api.ratelimit import TokenBuckets
 from api.wechat import WeChatChannel
 from api.wechat_protocol import Callback, Inbound, Rejected, WeChatGateway
 from api.wechat_store import WeChatStore
@@ -38,6 +39,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                         reply_ttl_seconds=max(settings.wechat_max_age_seconds, RETRY_SECONDS),
                         pages_ttl_seconds=settings.session_ttl_seconds)
     app.state.wechat_store = store
+    app.state.wechat_limits = TokenBuckets(settings.rate_limit_per_minute)
     try:
         yield
     finally:
@@ -58,7 +60,8 @@ def get_channel(request: Request, bot: Annotated[PolicyBot, Depends(get_bot)],
 
     request: its app holds the reply store. bot: the loaded bot. settings: the app's settings.
     """
-    return WeChatChannel(bot, request.app.state.wechat_store, settings.max_question_chars)
+    return WeChatChannel(bot, request.app.state.wechat_store, settings.max_question_chars,
+                         request.app.state.wechat_limits)
 
 
 GatewayDep = Annotated[WeChatGateway, Depends(get_gateway)]
