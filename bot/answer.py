@@ -146,6 +146,20 @@ class AnswerComposer:
         return f"- {measure.cite()}：{measure.text}"
 
 
+def greeting(lang: str, text: str) -> str:
+    """The reply to a greeting or thanks (text: what was said): who the bot is, what to ask."""
+    if re.search(r"谢|辛苦|thank", text, re.IGNORECASE):
+        return ("You're welcome! Ask me anything else about the plan." if lang == "en"
+                else "不客气！还有关于行动方案的问题，随时问我。")
+    if lang == "en":
+        return ("Hello! I answer questions about Putuo District's 2021 business-environment "
+                "action plan: what it does for businesses and which department is responsible. "
+                "Try “Which department handles company deregistration?” or “measure 21”.")
+    return ("您好！我是普陀区营商环境政策问答助手，根据《普陀区深化推进一流营商环境建设行动方案》"
+            "回答企业办事、经营、融资等问题，并告诉您每项措施的责任单位。"
+            "您可以问：“企业注销找哪个部门？”或“第21条讲什么？”")
+
+
 def refusal(lang: str) -> str:
     """What the bot says when the plan does not cover a question."""
     if lang == "en":

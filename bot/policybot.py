@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, AnswerComposer, Retrieved, refusal
+from bot.answer import Answer, AnswerComposer, Retrieved, greeting, refusal
 from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
 from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from bot.router import Route, Router
-from bot.scope import ScopeDecision, ScopeDetector, ScopeModel
+from bot.scope import SMALL_TALK_REASON, ScopeDecision, ScopeDetector, ScopeModel
 from bot.sessions import Sessions, Turn
 from bot.settings import Settings
 from ingest.plan import bundled_plan_path
@@ -170,6 +170,8 @@ class PolicyBot:
 
         found = search(pipeline, query)
         fused = found.fused
+        if found.decision.reason == SMALL_TALK_REASON:
+            return greeting(query.lang, query.text), [], fused
         if not found.decision.in_scope or not fused:
             return refusal(query.lang), [], fused
         cited = [fused[0].measure]

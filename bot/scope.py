@@ -47,6 +47,7 @@ OUT_OF_SCOPE = re.compile(
     r"children|son|daughter|parents)",
     re.IGNORECASE)
 
+SMALL_TALK_REASON = "small talk"
 # Greetings and thanks, refused only when that is all the message says.
 SMALL_TALK = re.compile(
     r"^(?:你好|您好|谢谢|谢谢你|多谢|辛苦了|再见|早上好|下午好|晚上好|在吗|哈喽|hi|hello|hey|"
@@ -162,8 +163,7 @@ class ScopeDetector:
             matched=math.log1p(len(set(matched))),
             dense=dense_top,
             dense_gap=dense_top - dense_tail,
-            agree=float(bool(keyword_hits and dense_hits
-                             and keyword_hits[0].measure == dense_hits[0].measure)),
+            agree=agreement(keyword_hits, dense_hits),
             money_gap=float(bool(ASKS_MONEY.search(query.text)) and not MONEY.search(best_text)),
             figure_gap=float(bool(ASKS_FIGURE.search(query.text))
                              and not FIGURE.search(best_text)),
@@ -180,8 +180,22 @@ class ScopeDetector:
     def run(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
             best: int | None) -> ScopeDecision:
         """Answer or refuse, with the probability and the reason."""
-        if self.refuses_outright(query):
+        if SMALL_TALK.match(query.text.strip()):
+            return ScopeDecision(False, 0.0, SMALL_TALK_REASON)
+        if OUT_OF_SCOPE.search(query.text):
             return ScopeDecision(False, 0.0, "request outside the plan's subject")
         probability = self.model.probability(self.evidence(query, keyword_hits, dense_hits,
                                                            best))
         return ScopeDecision(probability >= self.model.threshold, probability, "scope model")
+
+
+def agreement(keyword_hits: list[Hit], dense_hits: list[Hit]) -> float:
+    """1 when both searches rank the same measure first, 0.5 when each one's first is in the
+    other's top 3, else 0."""
+    if not keyword_hits or not dense_hits:
+        return 0.0
+    if keyword_hits[0].measure == dense_hits[0].measure:
+        return 1.0
+    near = (keyword_hits[0].measure in {h.measure for h in dense_hits[:3]}
+            and dense_hits[0].measure in {h.measure for h in keyword_hits[:3]})
+    return 0.5 if near else 0.0

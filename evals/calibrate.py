@@ -19,8 +19,11 @@ from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 
 DEFAULT_GOLD = (Path("evals/gold/dev.jsonl"), Path("evals/gold/calibration.jsonl"))
-# The threshold is set so that at most this share of answerable questions is refused.
+# The threshold starts where 1% of the answerable training questions would be refused, then is
+# lowered by a safety margin: questions phrased unlike any training question score lower, and a
+# wrong refusal costs an owner more than a cited answer to a question near the plan's edge.
 MAX_FALSE_REFUSALS = 0.01
+SAFETY_MARGIN = 0.7
 
 
 def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +72,7 @@ def main() -> None:
 
     p = 1 / (1 + np.exp(-(((x - means) / scales) @ w + b)))
     answerable = np.sort(p[y == 1])
-    threshold = float(answerable[int(MAX_FALSE_REFUSALS * len(answerable))]) - 1e-4
+    threshold = SAFETY_MARGIN * float(answerable[int(MAX_FALSE_REFUSALS * len(answerable))])
     model = ScopeModel(weights=named(w), bias=round(float(b), 4),
                        threshold=round(threshold, 4), means=named(means), scales=named(scales))
     model.save()

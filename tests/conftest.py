@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -127,3 +128,11 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory,
 def server(server_factory: Callable[..., Server]) -> Server:
     """The default server over the shared index."""
     return server_factory()
+
+
+def feedback_rows(home: Path, session_id: str) -> list[dict]:
+    """The feedback rows stored under home for a session, as dicts."""
+    with sqlite3.connect(home / "feedback.sqlite3") as db:
+        db.row_factory = sqlite3.Row
+        found = db.execute("SELECT * FROM feedback WHERE session_id = ?", (session_id,))
+        return [dict(r) for r in found.fetchall()]

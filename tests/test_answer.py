@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.answer import AnswerComposer, refusal
+from bot.answer import AnswerComposer, greeting, refusal
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +55,9 @@ def test_citations_carry_the_record(composer):
 def test_refusal_says_what_it_can_do():
     assert "没有涉及" in refusal("zh") and "第21条" in refusal("zh")
     assert "does not cover" in refusal("en")
+
+
+def test_greetings_and_thanks():
+    assert greeting("zh", "你好").startswith("您好") and "第21条" in greeting("zh", "你好")
+    assert greeting("zh", "谢谢！").startswith("不客气")
+    assert greeting("en", "thanks").startswith("You're welcome")

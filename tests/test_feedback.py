@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from api.cli import main
 from evals.gold import GoldItem
-from tests.conftest import Server
+from tests.conftest import Server, feedback_rows
 
 
 def post(server: Server, body: dict) -> httpx.Response:
@@ -30,18 +29,11 @@ def verdict(answer: dict, question: str, rating: str, comment: str | None = None
             "measures": [c["measure"] for c in answer["citations"]]}
 
 
-def rows(home: Path, session_id: str) -> list[dict]:
-    with sqlite3.connect(home / "feedback.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        found = db.execute("SELECT * FROM feedback WHERE session_id = ?", (session_id,))
-        return [dict(r) for r in found.fetchall()]
-
-
 def test_feedback_is_stored_with_the_cited_measures(server: Server, home: Path) -> None:
     answer = ask(server, "企业注销找哪个部门？")
     response = post(server, verdict(answer, "企业注销找哪个部门？", "down", "没说办理地点"))
     assert response.status_code == 201
-    [row] = rows(home, answer["session_id"])
+    [row] = feedback_rows(home, answer["session_id"])
     assert row["id"] == response.json()["id"]
     assert (row["question"], row["rating"], row["comment"]) == ("企业注销找哪个部门？", "down",
                                                                  "没说办理地点")
@@ -56,7 +48,7 @@ def test_rating_an_answer_again_updates_its_row(server: Server, home: Path) -> N
     assert again.json()["id"] == first
     # A later rating without a comment keeps the comment given before.
     post(server, verdict(answer, "不动产登记有哪些便利措施？", "down"))
-    [row] = rows(home, answer["session_id"])
+    [row] = feedback_rows(home, answer["session_id"])
     assert (row["rating"], row["comment"]) == ("down", "太笼统")
 
 
@@ -73,7 +65,7 @@ def test_bad_feedback_is_rejected(server: Server, home: Path, change: dict) -> N
     response = post(server, {**GOOD, "session_id": session_id, **change})
     assert response.status_code == 422
     assert response.json()["detail"]
-    assert rows(home, session_id) == []
+    assert feedback_rows(home, session_id) == []
 
 
 def test_non_json_feedback_is_rejected(server: Server) -> None:

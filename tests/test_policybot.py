@@ -71,3 +71,9 @@ def test_follow_up_without_session_is_not_resolved(bot):
 def test_invalid_questions(bot, question):
     with pytest.raises(InvalidQuestion):
         bot.ask(question)
+
+
+def test_greeting_is_not_an_answer(bot):
+    answer = bot.ask("你好")
+    assert not answer.answerable and answer.answer.startswith("您好")
+    assert bot.ask("你好，企业注销找哪个部门？").citations[0].measure == 21

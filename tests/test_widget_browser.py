@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import ROOT, Server
+from tests.conftest import ROOT, Server, feedback_rows
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -110,13 +109,6 @@ def new_page(browser: Browser, **context: object) -> tuple[Page, list[str]]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page, errors
-
-
-def feedback_rows(home: Path, session_id: str) -> list[dict]:
-    with sqlite3.connect(home / "feedback.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        found = db.execute("SELECT * FROM feedback WHERE session_id = ?", (session_id,))
-        return [dict(r) for r in found.fetchall()]
 
 
 def stored_session(page: Page, api: Server) -> str:
