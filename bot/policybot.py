@@ -23,7 +23,7 @@ from bot.router import Route, Router
 from bot.scope import SMALL_TALK_REASON, ScopeDecision, ScopeDetector, ScopeModel
 from bot.sessions import Sessions, Turn
 from bot.settings import Settings
-from ingest.plan import bundled_plan_path
+from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
 from vectorstore.embeddings import ModelEmbeddings, make_embeddings
 from vectorstore.store import MeasureIndex, active_generation, connect, index_plan_file
@@ -31,6 +31,7 @@ from vectorstore.store import MeasureIndex, active_generation, connect, index_pl
 TOP_K = 10
 # A second measure is cited too when its fused score is this close to the best one.
 SECOND_CITATION_RATIO = 0.95
+
 
 class InvalidQuestion(ValueError):
     """The question cannot be asked as given (empty, or too long)."""
@@ -103,7 +104,8 @@ class PolicyBot:
         self._listeners.append(listener)
 
     @property
-    def plan(self):
+    def plan(self) -> Plan:
+        """The plan currently served."""
         return self.pipeline.composer.plan
 
     def refresh(self) -> bool:
@@ -156,9 +158,9 @@ class PolicyBot:
         """The answer text, the cited measures (empty when refused) and the fused ranking."""
         route = pipeline.router.run(query)
         if route:
-            keyword_hits = pipeline.keyword.run(query, TOP_K)
-            return self.routed(pipeline, route, query), list(route.measures), \
-                with_first(keyword_hits, route.measures)
+            # The plan's structure answers; keyword search only fills the rest of the ranking.
+            ranking = with_first(pipeline.keyword.run(query, TOP_K), route.measures)
+            return self.routed(pipeline, route, query), list(route.measures), ranking
 
         if not pipeline.scope.refuses_outright(query):
             follow_up = pipeline.follow_up.run(query, previous)

@@ -20,6 +20,7 @@ from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, TYPOS
 from ingest.plan import Plan
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
+CHINESE_WORD_RE = re.compile(r"[\u3400-\u9fff]+")
 LATIN_RE = re.compile(r"[A-Za-z]")
 PUNCTUATION_RE = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -61,21 +62,21 @@ def language(text: str) -> str:
 class QueryAnalyzer:
     """Normalises questions and expands them into the plan's vocabulary.
 
-    vocabulary: words of the plan (and its domain) that a homophone may be corrected to;
-    only words of three or more characters are used, since two-character homophones are
-    too often real, different words.
+    terms: words of the plan that a homophone may be corrected to (with the domain terms);
+    only Chinese words of three or more characters are used, since two-character homophones
+    are too often real, different words.
     """
 
-    def __init__(self, vocabulary: set[str]) -> None:
+    def __init__(self, terms: set[str]) -> None:
         self._typo_re = alternation(TYPOS)
         self._colloquial_re = alternation(COLLOQUIAL)
         self._english = sorted(ENGLISH.items(), key=lambda kv: -len(kv[0]))
+        self._terms = terms | set(DOMAIN_TERMS)
         self._by_sound: dict[tuple[str, ...], str] = {}
-        for word in sorted(vocabulary | set(DOMAIN_TERMS), key=len):
-            if len(word) >= 3 and CJK_RE.fullmatch(word[0]) and all(CJK_RE.match(c) for c in word):
+        for word in sorted(self._terms, key=len):
+            if len(word) >= 3 and CHINESE_WORD_RE.fullmatch(word):
                 self._by_sound.setdefault(tuple(lazy_pinyin(word)), word)
         self._lengths = sorted({len(k) for k in self._by_sound}, reverse=True)
-        self._vocabulary = vocabulary | set(DOMAIN_TERMS)
 
     def run(self, question: str) -> Query:
         """Analyse one question."""
@@ -107,7 +108,7 @@ class QueryAnalyzer:
                     continue
                 term = self._by_sound.get(tuple(window))
                 written = "".join(chars[i:i + n])
-                if term and term != written and written not in self._vocabulary:
+                if term and term != written and written not in self._terms:
                     chars[i:i + n] = list(term)
                     i += n - 1
                     break
