@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from bot.settings import Settings
@@ -99,20 +102,31 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from bot.policybot import ensure_index, open_index_client
-    from vectorstore.embeddings import make_embeddings
-
-    if not args.no_ingest and ensure_index(open_index_client(settings),
-                                           make_embeddings(settings.embeddings)):
-        print("The index was empty: built it from the bundled plan.")
     from api.logs import LOG_CONFIG
 
+    if not args.no_ingest:
+        # In a child process, so this supervisor does not keep the index libraries in memory
+        # beside its workers.
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            if pool.submit(ensure_index, settings).result():
+                print("The index was empty: built it from the bundled plan.")
+    if args.workers > 1:
+        # Each worker embeds on one thread: several multi-threaded workers on a small machine
+        # only fight over its cores.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Our middleware writes the access log (JSON, with request ids); keep-alive and shutdown
     # are bounded so idle or stuck clients cannot hold workers.
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_config=LOG_CONFIG, access_log=False,
                 timeout_keep_alive=5, timeout_graceful_shutdown=10)
     return 0
+
+
+def ensure_index(settings: Settings) -> bool:
+    """Index the bundled plan if the store is empty (run in a child process by serve)."""
+    from bot.policybot import ensure_index as ensure
+
+    return ensure(settings)
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -222,11 +222,12 @@ def open_index_client(settings: Settings) -> ClientAPI:
     return connect(settings.home, settings.chroma_host, settings.chroma_port)
 
 
-def ensure_index(client: ClientAPI, embeddings: ModelEmbeddings) -> bool:
+def ensure_index(settings: Settings) -> bool:
     """Build the index from the bundled plan if the store has none; True when it built."""
+    client = open_index_client(settings)
     if active_generation(client):
         return False
-    index_plan_file(client, embeddings, bundled_plan_path())
+    index_plan_file(client, make_embeddings(settings.embeddings), bundled_plan_path())
     return True
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import chromadb
@@ -34,6 +35,7 @@ from vectorstore.embeddings import ModelEmbeddings
 REGISTRY = "policybot-registry"
 GENERATION_PREFIX = "policybot-generation-"
 BATCH = 16
+QUERY_CACHE = 4096
 
 
 class IndexNotBuilt(RuntimeError):
@@ -129,10 +131,13 @@ class MeasureIndex:
         self.queries = parse_queries(documents.get(queries_id(active)), self.plan)
         self.store = Chroma(client=client, collection_name=active, embedding_function=embeddings,
                             create_collection_if_not_exists=False)
+        # Owners ask the same questions again and again (the widget's suggestions, FAQs);
+        # embedding is most of a question's cost, so recent query vectors are kept.
+        self._embed = lru_cache(maxsize=QUERY_CACHE)(embeddings.embed_query_vector)
 
     def search(self, query: str, k: int = 10) -> list[DenseMatch]:
         """The k measures nearest to the query (by their nearest document), best first."""
-        vector = self.embeddings.embed_query_vector(query).tolist()
+        vector = self._embed(query).tolist()
         # A measure has up to three documents, so fetch enough to fill k measures.
         # Despite its name this returns cosine distances (lower is nearer).
         found = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=3 * k)
