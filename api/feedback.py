@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from api.fields import Text
 from evals.gold import GoldItem
 
 Rating = Literal["up", "down"]
@@ -29,12 +30,12 @@ class Feedback(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    session_id: StrictStr = Field(min_length=1, max_length=128,
+    session_id: Text = Field(min_length=1, max_length=128,
                                   description="The conversation the answer belongs to")
-    question: StrictStr = Field(min_length=1, max_length=2_000)
-    answer: StrictStr = Field(min_length=1, max_length=20_000)
+    question: Text = Field(min_length=1, max_length=2_000)
+    answer: Text = Field(min_length=1, max_length=20_000)
     rating: Rating
-    comment: StrictStr | None = Field(None, max_length=1_000,
+    comment: Text | None = Field(None, max_length=1_000,
                                       description="What was wrong or missing, optional")
     measures: list[Annotated[StrictInt, Field(ge=1, le=10_000)]] = Field(
         [], max_length=100, description="The measures the answer cited, if the client has them")

@@ -127,6 +127,10 @@ class PolicyBot:
         text = (question or "").strip()
         if not text:
             raise InvalidQuestion("the question is empty")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidQuestion("the question is not valid Unicode") from exc
         if len(text) > self.max_question_chars:
             raise InvalidQuestion(
                 f"the question is {len(text)} characters long; the limit is "
@@ -156,7 +160,8 @@ class PolicyBot:
     def respond(self, pipeline: Pipeline, query: Query,
                 previous: Turn | None) -> tuple[str, list[int], list[Hit]]:
         """The answer text, the cited measures (empty when refused) and the fused ranking."""
-        route = pipeline.router.run(query)
+        # Instructions to the bot are refused even when they name a measure.
+        route = None if pipeline.scope.refuses_outright(query) else pipeline.router.run(query)
         if route:
             # The plan's structure answers; keyword search only fills the rest of the ranking.
             ranking = with_first(pipeline.keyword.run(query, TOP_K), route.measures)

@@ -85,8 +85,12 @@ def test_rebuild_is_idempotent_and_switches_atomically(tmp_path: Path, e5):
     assert reader.search("注销", k=1)[0].measure == 21
     assert "一站式" in MeasureIndex(client, e5).plan.measure(21).text
 
+    # going back to the previous generation only switches to it
+    started = time.perf_counter()
+    assert build_index(client, e5, PLAN_TEXT) == (first, True)
+    assert time.perf_counter() - started < 1.0 and active_generation(client) == first
     third, _ = build_index(client, e5, changed.replace("一站式", "全流程"))
-    assert generations(client) == {second, third}  # the oldest generation is gone
+    assert generations(client) == {first, third}  # the oldest generation is gone
 
 
 def test_empty_store_and_model_mismatch(tmp_path: Path, e5):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import chromadb
 from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
@@ -34,7 +35,7 @@ from vectorstore.embeddings import ModelEmbeddings
 
 REGISTRY = "policybot-registry"
 GENERATION_PREFIX = "policybot-generation-"
-BATCH = 16
+BATCH = 64
 QUERY_CACHE = 4096
 
 
@@ -186,7 +187,15 @@ def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
         return generation, False
 
     existing = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
-    if generation in existing:  # a half-built leftover from an interrupted run
+    previous = (registry.metadata or {}).get("active")
+    # A generation is complete once the registry holds its plan (written after its last
+    # document): going back to one only switches. Without that record it is a half-built
+    # leftover of an interrupted run.
+    complete = bool(registry.get(ids=[generation])["ids"])
+    if generation in existing and complete:
+        switch(client, registry, generation, previous, existing)
+        return generation, True
+    if generation in existing:
         client.delete_collection(generation)
     store = Chroma(client=client, collection_name=generation, embedding_function=embeddings,
                    collection_metadata={"hnsw:space": "cosine", "embeddings": embeddings.spec})
@@ -206,13 +215,19 @@ def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
     if queries:
         registry.upsert(ids=[queries_id(generation)], documents=[queries_text],
                         embeddings=[[0.0]], metadatas=[{"generation": generation}])
-    previous = (registry.metadata or {}).get("active")
+    switch(client, registry, generation, previous, existing)
+    return generation, True
+
+
+def switch(client: ClientAPI, registry: Collection, generation: str, previous: str | None,
+           existing: set[str]) -> None:
+    """Make generation the active one; keep the previous one for readers still on it and
+    delete the older ones."""
     registry.modify(metadata={"active": generation, **({"previous": previous} if previous else {})})
     for name in existing - {generation, previous, REGISTRY}:
         if name.startswith(GENERATION_PREFIX):
             client.delete_collection(name)
             registry.delete(ids=[name, queries_id(name)])
-    return generation, True
 
 
 def index_plan_file(client: ClientAPI, embeddings: ModelEmbeddings, path: Path,

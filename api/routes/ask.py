@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import get_bot
+from api.fields import Text
 from bot.answer import Answer
 from bot.policybot import InvalidQuestion, PolicyBot
 
@@ -19,8 +20,8 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    question: StrictStr = Field(description="The question, Chinese or English")
-    session_id: StrictStr | None = Field(None, max_length=128,
+    question: Text = Field(description="The question, Chinese or English")
+    session_id: Text | None = Field(None, max_length=128,
                                          description="Continue this conversation")
 
 

@@ -20,10 +20,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import get_bot
+from api.fields import Text
 from api.routes.stream import answer_pieces, paced
 from bot.answer import Answer, Citation
 from bot.policybot import InvalidQuestion, PolicyBot
@@ -104,7 +105,7 @@ class TextPart(BaseModel):
     """A text part of a message's content (the only kind the bot reads)."""
 
     type: Literal["text"]
-    text: StrictStr
+    text: Text
 
 
 class ChatMessage(BaseModel):
@@ -113,7 +114,7 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: StrictStr | list[TextPart] | None = None
+    content: Text | list[TextPart] | None = None
 
     def text(self) -> str:
         """The content as one string."""
@@ -127,7 +128,7 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    model: StrictStr
+    model: Text
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
     stream: StrictBool = False
 
