@@ -7,6 +7,7 @@ plan's own vocabulary.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -128,6 +129,8 @@ class Tokenizer:
     """
 
     def __init__(self, extra_words: tuple[str, ...] = ()) -> None:
+        # jieba reports loading its dictionary on every start; the CLI's output is the answer.
+        jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in (*DOMAIN_TERMS, *extra_words):
