@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import json
 import os
@@ -32,7 +31,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,13 +39,14 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+
+from evals.server import Server, serve
 
 if TYPE_CHECKING:  # imported at run time only where needed: the driver must start fast
     from bot.policybot import PolicyBot
@@ -311,50 +310,6 @@ class LoadDriver:
 
 
 # --- servers, RSS and wrk --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running ``policybot serve``: its URL and the pid of its (master) process."""
-
-    url: str
-    pid: int
-
-
-@contextlib.contextmanager
-def serve(home: Path, workers: int, log_dir: Path) -> Iterator[Server]:
-    """Run ``policybot serve`` on loopback, without a rate limit, until the block ends.
-
-    home: POLICYBOT_HOME (already indexed). workers: uvicorn worker processes. log_dir: where
-    its output goes.
-    """
-    from evals.wechat_benchmark import wait_healthy
-
-    port = free_port()
-    with (log_dir / f"server-{port}.log").open("w+b") as log:
-        env = {**os.environ, "POLICYBOT_HOME": str(home), "POLICYBOT_RATE_LIMIT": "0"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, process, log)
-            yield Server(url, process.pid)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def process_tree(root: int) -> list[int]:
@@ -839,7 +794,8 @@ def http_matrix(home: Path, questions: list[str], seconds: float,
     unique = unique_questions(questions, int(seconds * 1000))
     runs = []
     for workers in WORKER_COUNTS:
-        with serve(home, workers, workdir) as server:
+        with (workdir / f"server-{workers}.log").open("w+b") as log, \
+                serve(home, workers, log) as server:
             # Warm every worker up (model, jieba, caches) before counting.
             http_run(server, questions, REPEATED, workers, 16, 3, workdir)
             plan = [(questions, REPEATED, c) for c in CONCURRENCIES] + [(unique, UNIQUE, 16)]
@@ -868,7 +824,8 @@ def benchmark(seconds: float, long_requests: int, long_concurrency: int, long_wo
         print("HTTP ...", flush=True)
         runs = http_matrix(home, questions, seconds, workdir)
         print(f"Long run: {long_requests} asks at {long_concurrency} concurrent ...", flush=True)
-        with serve(home, long_workers, workdir) as server, PeakRss(server.pid) as rss:
+        with (workdir / "server-long.log").open("w+b") as log, \
+                serve(home, long_workers, log) as server, PeakRss(server.pid) as rss:
             # Bounded generously: at 10 req/s it would still end.
             limit = long_requests / 10 + 60
             with LoadDriver(server.url, questions, workdir, long_concurrency, long_requests,

@@ -14,25 +14,21 @@ import hashlib
 import itertools
 import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 from xml.etree.ElementTree import fromstring
 
 import httpx
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from evals.gold import load_gold
+from evals.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "gold" / "test.jsonl"
@@ -76,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         home = args.home or Path(scratch)
         print(f"Serving {home} with {args.workers} worker(s); {args.requests} messages per "
               f"mode, {args.concurrency} in flight; questions from {GOLD.relative_to(ROOT)}")
-        with serve(home, account, args.workers) as url, httpx.Client(timeout=10) as client:
+        env = {"WECHAT_TOKEN": account.token, "WECHAT_AES_KEY": account.aes_key,
+               "WECHAT_APP_ID": account.app_id}
+        with tempfile.TemporaryFile() as log, serve(home, args.workers, log, env) as server, \
+                httpx.Client(timeout=10) as client:
+            url = server.url
             for mode in ("plain", "aes"):
                 send(client, url, account, mode, questions[:5], 1)  # warm-up, not counted
                 samples = send(client, url, account, mode,
@@ -84,47 +84,6 @@ def main(argv: list[str] | None = None) -> int:
                                                      args.requests)), args.concurrency)
                 report(mode, samples)
     return 0
-
-
-@contextmanager
-def serve(home: Path, account: Account, workers: int) -> Iterator[str]:
-    """Run ``policybot serve`` with the WeChat channel until the block ends; yields its URL.
-
-    home: POLICYBOT_HOME. account: the WeChat settings. workers: uvicorn worker processes.
-    """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "POLICYBOT_HOME": str(home), "WECHAT_TOKEN": account.token,
-           "WECHAT_AES_KEY": account.aes_key, "WECHAT_APP_ID": account.app_id}
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
-             str(port), "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def wait_healthy(url: str, process: subprocess.Popen, log: IO[bytes]) -> None:
-    """Block until /healthz answers 200; raise with the server's output if it never does."""
-    deadline = time.monotonic() + 300  # an empty home is indexed first
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    log.seek(0)
-    raise RuntimeError(f"the server did not start:\n{log.read().decode()[-2000:]}")
 
 
 def send(client: httpx.Client, url: str, account: Account, mode: str, questions: list[str],
