@@ -28,6 +28,7 @@ from api.routes import (
     wechat,
     widget,
 )
+from bot.policybot import InvalidQuestion
 from bot.settings import Settings
 from vectorstore.store import IndexNotBuilt
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(InvalidQuestion, invalid_question)
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
     app.state.metrics = metrics = Metrics()
@@ -95,3 +97,8 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
     such as NaN cannot even be written as JSON."""
     errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def invalid_question(request: Request, exc: InvalidQuestion) -> JSONResponse:
+    """An empty, over-long or unreadable question, wherever it is asked: 422 and why."""
+    return JSONResponse({"detail": str(exc)}, status_code=422)

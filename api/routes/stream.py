@@ -11,14 +11,14 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import get_bot
 from api.routes.ask import AskRequest
 from bot.answer import Answer, Citation
-from bot.policybot import InvalidQuestion, PolicyBot
+from bot.policybot import PolicyBot
 
 router = APIRouter(prefix="/api/v1", tags=["ask"])
 
@@ -74,8 +74,4 @@ def ask_stream(body: AskRequest,
                bot: Annotated[PolicyBot, Depends(get_bot)]) -> EventSourceResponse:
     """Answer a question like ``/api/v1/ask``, streamed. The answer is computed before the
     stream starts, so an invalid question is a plain 422 JSON error."""
-    try:
-        answer = bot.ask(body.question, body.session_id)
-    except InvalidQuestion as exc:
-        raise HTTPException(422, str(exc)) from exc
-    return EventSourceResponse(answer_events(answer))
+    return EventSourceResponse(answer_events(bot.ask(body.question, body.session_id)))
