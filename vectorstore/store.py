@@ -113,10 +113,10 @@ class MeasureIndex:
     def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings) -> None:
         self.client = client
         self.embeddings = embeddings
-        registry = client.get_collection(REGISTRY) if has_registry(client) else None
-        active = (registry.metadata or {}).get("active") if registry else None
+        active = active_generation(client)
         if not active:
             raise IndexNotBuilt("the index is empty: run `policybot ingest` first")
+        registry = client.get_collection(REGISTRY)
         record = registry.get(ids=[active, queries_id(active)],
                               include=["documents", "metadatas"])
         documents = dict(zip(record["ids"], record["documents"], strict=True))
@@ -154,13 +154,14 @@ class MeasureIndex:
         return self.client.get_collection(self.generation).count()
 
 
-def has_registry(client: ClientAPI) -> bool:
-    return REGISTRY in {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+def collection_names(client: ClientAPI) -> set[str]:
+    """Names of the store's collections."""
+    return {c.name for c in client.list_collections()}
 
 
 def active_generation(client: ClientAPI) -> str | None:
     """Name of the active generation, or None before the first build."""
-    if not has_registry(client):
+    if REGISTRY not in collection_names(client):
         return None
     return (client.get_collection(REGISTRY).metadata or {}).get("active")
 
@@ -175,7 +176,8 @@ def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
     plan_text: the plan as text; it is parsed here and stored with the generation.
     queries_text: the plan's sample-question file (see ``ingest.queries``), if it has one.
     progress: called with (documents embedded so far, total).
-    Returns the generation name and whether anything was built.
+    Returns the generation name and whether the active generation changed (a complete earlier
+    generation is switched back to without embedding anything).
     """
     plan = parse_plan(plan_text)
     queries = parse_queries(queries_text, plan)
@@ -183,11 +185,11 @@ def build_index(client: ClientAPI, embeddings: ModelEmbeddings, plan_text: str,
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     generation = GENERATION_PREFIX + digest
     registry = client.get_or_create_collection(REGISTRY)
-    if (registry.metadata or {}).get("active") == generation:
+    previous = (registry.metadata or {}).get("active")
+    if previous == generation:
         return generation, False
 
-    existing = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
-    previous = (registry.metadata or {}).get("active")
+    existing = collection_names(client)
     # A generation is complete once the registry holds its plan (written after its last
     # document): going back to one only switches. Without that record it is a half-built
     # leftover of an interrupted run.
