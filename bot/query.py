@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
 import zhconv
@@ -135,16 +136,22 @@ class Tokenizer:
         self._jieba.initialize()
         for word in (*DOMAIN_TERMS, *extra_words):
             self._jieba.add_word(word, freq=20000)
+        # Keyword search, the scope check and the follow-up check all read one question's
+        # tokens: it is segmented once.
+        self._segmented = lru_cache(maxsize=1024)(self._segment)
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens: jieba words and their sub-words, lower-cased, without stop words."""
+        return list(self._segmented(text))
+
+    def _segment(self, text: str) -> tuple[str, ...]:
         out = []
         for token in self._jieba.cut_for_search(text.lower()):
             token = token.strip()
             if not token or PUNCTUATION_RE.fullmatch(token) or token in STOPWORDS:
                 continue
             out.append(token)
-        return out
+        return tuple(out)
 
     def words(self, text: str) -> list[str]:
         """Plain jieba words (no sub-words), for building vocabularies."""
