@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from ingest.glossary import title_en
@@ -38,12 +40,24 @@ class Retrieved(BaseModel):
     score: float
 
 
+Coverage = Literal["answered", "partial", "none"]
+
+
 class Answer(BaseModel):
     """What ``ask()`` returns to every channel (the body of ``POST /api/v1/ask``)."""
 
     answer: str = Field(description="The reply, ready to show")
-    answerable: bool = Field(description="False when the plan does not cover the question")
-    citations: list[Citation]
+    answerable: bool = Field(description="True exactly when coverage is ``answered``")
+    coverage: Coverage = Field(
+        description="answered: the plan covers the question; partial: the plan has the topic "
+                    "but not the detail asked (a fee, hours, an address, a materials list…); "
+                    "none: outside the plan")
+    citations: list[Citation] = Field(description="Measures the answer rests on; empty unless "
+                                                  "coverage is answered")
+    related: list[Citation] = Field(
+        default_factory=list,
+        description="Measures on the topic to ask about, for a partial answer (or a need of "
+                    "the question the plan covers only in part)")
     retrieved: list[Retrieved] = Field(description="Top 10 measures in fused order")
     session_id: str
     latency_ms: float

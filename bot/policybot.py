@@ -148,6 +148,7 @@ class PolicyBot:
         result = Answer(
             answer=answer,
             answerable=bool(cited),
+            coverage="answered" if cited else "none",
             citations=pipeline.composer.cited(cited),
             retrieved=[Retrieved(measure=h.measure, score=round(h.score, 6)) for h in retrieved],
             session_id=session_id,

@@ -3,7 +3,9 @@
 Fields: ``id``, ``question``, ``expected_measures`` (list of measure numbers),
 ``expected_units`` (optional), ``answerable`` (default true), ``lang`` (optional ``zh``/``en``),
 ``type`` (optional kind, e.g. who, what, number, department, lookup, english, colloquial, oos,
-followup). Two-turn conversations add ``session`` (shared by the turns) and ``turn`` (1, 2, …):
+followup), ``coverage`` (``answered``, ``partial`` or ``none``; by default ``answered`` when
+``answerable`` else ``none``) and ``related`` (for ``partial``: the measures the answer should
+point to). ``answerable`` is true exactly when coverage is ``answered``. Two-turn conversations add ``session`` (shared by the turns) and ``turn`` (1, 2, …):
 turns of one session are asked in order in the same bot session, and a turn's expectations are
 what the question means in that context.
 """
@@ -14,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 
 class GoldItem(BaseModel):
@@ -31,6 +33,18 @@ class GoldItem(BaseModel):
     type: str = "untyped"
     session: str | None = None
     turn: int | None = None
+    coverage: Literal["answered", "partial", "none"] | None = None
+    related: list[int] = []
+
+    @model_validator(mode="after")
+    def consistent_coverage(self) -> GoldItem:
+        """Fill coverage from answerable, and refuse items where the two disagree."""
+        if self.coverage is None:
+            self.coverage = "answered" if self.answerable else "none"
+        if self.answerable != (self.coverage == "answered"):
+            raise ValueError(f"answerable={self.answerable} contradicts coverage="
+                             f"{self.coverage!r}")
+        return self
 
 
 class GoldFormatError(ValueError):
