@@ -141,7 +141,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.failures:
         for r in failures(results):
             print(f"{r.id} [{r.type}] {r.question} expected={r.expected_measures} "
-                  f"answerable={r.answerable} cited={r.cited} top5={r.retrieved[:5]}")
+                  f"coverage={r.coverage} (gold {r.coverage_expected}) cited={r.cited} "
+                  f"related={r.related} top5={r.retrieved[:5]}")
     if args.report:
         args.report.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"Report written to {args.report}")

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bot.details import Detail
+from bot.needs import Need
 from ingest.glossary import title_en
 from ingest.plan import Measure, Plan
 from ingest.units import english_name
@@ -22,6 +24,14 @@ WHO_INTENT = re.compile(
     r"which (?:department|office|bureau|unit|agency)|"
     r"where (?:do|should|can) i go|whom|contact|in charge|responsible",
     re.IGNORECASE)
+
+
+# Asking whether something is possible, allowed or available: the lead then says 可以 / Yes.
+YES_NO = re.compile(r"能不能|能否|可不可以|可以不|可以.{0,20}吗|能.{0,12}吗|行不行|是否可以|有没有|"
+                    r"\b(?:can|could|may) (?:i|we|my|our)\b|\bis (?:it|there)\b|\bare there\b",
+                    re.IGNORECASE)
+CN_ORDINALS = "一二三四五六七八九十"
+CLAUSE = re.compile(r"[^，；。：]+")
 
 
 class Citation(BaseModel):
@@ -80,20 +90,76 @@ class AnswerComposer:
     def cited(self, numbers: list[int]) -> list[Citation]:
         return [self.citation(m) for n in numbers if (m := self.plan.measure(n))]
 
+    def texts(self, numbers: list[int]) -> list[str]:
+        """The texts of the measures with these numbers."""
+        return [m.text for n in numbers if (m := self.plan.measure(n))]
+
     def search_answer(self, question: str, numbers: list[int], lang: str) -> str:
-        """Answer for a searched question: a lead sentence, then each cited measure."""
+        """Answer for a searched need: a lead that quotes the clause answering it, then each
+        cited measure (a list of them, by section, when there are more than two)."""
         measures = [m for n in numbers if (m := self.plan.measure(n))]
+        if len(measures) > 2:
+            return self.list_answer(measures, lang)
         units = unique(u for m in measures for u in m.responsible_units)
+        first = measures[0]
+        clause = lead_clause(first.text, question)
         asks_who = bool(WHO_INTENT.search(question))
+        yes = "可以：" if YES_NO.search(question) else ""
         if lang == "en":
-            refs = ", ".join(f"measure {m.number}" for m in measures)
-            lead = (f"Under the plan, this is handled by {join_en(units)} ({refs})."
-                    if asks_who else f"The plan addresses this in {refs}.")
+            also = f" (see also {', '.join(f'measure {m.number}' for m in measures[1:])})" \
+                if len(measures) > 1 else ""
+            lead = (f"{'Yes: ' if yes else ''}Measure {first.number} provides: “{clause}”{also}."
+                    + (f" Responsible: {join_en(units)}." if asks_who else ""))
         else:
-            refs = "、".join(m.cite() for m in measures)
-            lead = (f"根据行动方案{refs}，责任单位是{'、'.join(units)}。" if asks_who
-                    else f"行动方案{refs}与您的问题相关。")
+            also = "（另见" + "、".join(m.cite() for m in measures[1:]) + "）" \
+                if len(measures) > 1 else ""
+            lead = (f"{yes}{first.cite()}规定，{clause}{also}。"
+                    + (f"责任单位是{'、'.join(units)}。" if asks_who else ""))
         return "\n\n".join([lead, *(self.block(m, lang) for m in measures)])
+
+    def list_answer(self, measures: list[Measure], lang: str) -> str:
+        """Several measures on one topic, grouped by section, each with its units."""
+        if lang == "en":
+            lines = [f"The plan has {len(measures)} measures on this, by section:"]
+        else:
+            lines = [f"行动方案中有{len(measures)}条相关措施，按章节列出："]
+        for section_number in unique(m.section for m in measures):
+            title = self.plan.section(section_number).title
+            lines.append(f"【{title_en(title) if lang == 'en' else title}】")
+            for m in sorted((m for m in measures if m.section == section_number),
+                            key=lambda m: m.number):
+                units = "、".join(m.responsible_units)
+                lines.append(f"{self.line(m, lang)}（{'Responsible' if lang == 'en' else '责任单位'}"
+                             f"{': ' if lang == 'en' else '：'}{units}）")
+        return "\n".join(lines)
+
+    def partial_answer(self, detail: Detail, numbers: list[int], lang: str) -> str:
+        """The plan has the topic but not the detail asked: say which detail is missing, then
+        the related measures, whose units are the place to ask."""
+        measures = [m for n in numbers if (m := self.plan.measure(n))]
+        if lang == "en":
+            lead = (f"The plan does not state {detail.en}. Related measures are below; their "
+                    "responsible units are the place to ask.")
+        else:
+            lead = f"方案未写明{detail.zh}。以下措施与此相关，可向其责任单位咨询。"
+        return "\n\n".join([lead, *(self.block(m, lang) for m in measures)])
+
+    def none_answer(self, lang: str, need: Need | None = None) -> str:
+        """The plan does not cover a need: the full refusal, or one line for one need of
+        several."""
+        if need is None:
+            return refusal(lang)
+        if lang == "en":
+            return f"The plan does not cover “{need.text}”."
+        return f"关于“{need.text}”，行动方案没有涉及。"
+
+    def needs_answer(self, needs: list[Need], texts: list[str], lang: str) -> str:
+        """One answer per need, in the order asked, each under its own heading."""
+        if lang == "en":
+            heads = [f"{i}. About “{n.text}”:" for i, n in enumerate(needs, 1)]
+        else:
+            heads = [f"{CN_ORDINALS[i]}、关于“{n.text}”：" for i, n in enumerate(needs)]
+        return "\n\n".join(f"{head}\n{text}" for head, text in zip(heads, texts, strict=True))
 
     def measure_answer(self, numbers: list[int], lang: str) -> str:
         """Answer for a lookup by measure number."""
@@ -187,6 +253,26 @@ def refusal(lang: str) -> str:
             "我可以解答方案中的内容，例如：企业开办和注销、纳税办税、不动产登记、知识产权保护、"
             "融资服务、外籍人才和外资企业服务，以及每项措施由哪个部门负责；"
             "也可以按编号查询，如“第21条”。")
+
+
+def lead_clause(text: str, question: str) -> str:
+    """The clause of a measure's text that shares most with the question (by character pairs,
+    so it works without segmentation); a very short clause brings the next one with it."""
+    clauses = CLAUSE.findall(text)
+    if not clauses:
+        return text
+    wanted = pairs(question)
+    best = max(range(len(clauses)), key=lambda i: (len(pairs(clauses[i]) & wanted), -i))
+    chosen = clauses[best]
+    if len(chosen) < 12 and best + 1 < len(clauses):
+        chosen += "，" + clauses[best + 1]
+    return chosen.strip()
+
+
+def pairs(text: str) -> set[str]:
+    """Adjacent character pairs of the Chinese runs in a text."""
+    return {run[i:i + 2] for run in re.findall(r"[\u3400-\u9fff]+", text)
+            for i in range(len(run) - 1)}
 
 
 def unique(items) -> list:

@@ -1,11 +1,12 @@
 """``PolicyBot.ask()``: the one entry point behind the API, the CLI, WeChat and evaluation.
 
-question → Query → (route | follow-up | keyword + dense search → fusion → scope check)
-         → cited measures → Answer
+question → Query → needs → per need: (route | follow-up | keyword + dense search → fusion
+         → scope check → details asked) → answered / partial / none → Answer
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -14,13 +15,16 @@ from dataclasses import dataclass
 
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, AnswerComposer, Retrieved, greeting, refusal
+from bot.answer import Answer, AnswerComposer, Coverage, Retrieved, greeting, refusal
+from bot.details import Detail, asked_details, unstated
 from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
+from bot.needs import Need, NeedSplitter
 from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from bot.router import Route, Router
-from bot.scope import SMALL_TALK_REASON, ScopeDecision, ScopeDetector, ScopeModel
+from bot.scope import ScopeDecision, ScopeDetector, ScopeModel
+from bot.selection import CitationSelector
 from bot.sessions import Sessions, Turn
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
@@ -29,8 +33,8 @@ from vectorstore.embeddings import ModelEmbeddings, make_embeddings
 from vectorstore.store import MeasureIndex, active_generation, connect, index_plan_file
 
 TOP_K = 10
-# A second measure is cited too when its fused score is this close to the best one.
-SECOND_CITATION_RATIO = 0.95
+# A partial answer points to the closest measures only.
+MAX_RELATED = 2
 
 
 class InvalidQuestion(ValueError):
@@ -43,13 +47,16 @@ class Pipeline:
 
     generation: str
     analyzer: QueryAnalyzer
+    needs: NeedSplitter
     keyword: BM25Retriever
     dense: DenseRetriever
     fusion: ReciprocalRankFusion
     router: Router
     scope: ScopeDetector
     follow_up: FollowUpResolver
+    selector: CitationSelector
     composer: AnswerComposer
+    year: int | None
 
 
 def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Pipeline:
@@ -60,18 +67,43 @@ def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel)
     # Homophones are corrected towards the plan's longer words and its section titles.
     terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
     terms |= {s.title for s in plan.sections}
+    analyzer = QueryAnalyzer(terms)
+
+    def names_topic(text: str) -> bool:
+        return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))
+
+    year = re.match(r"\d{4}", plan.date)
     return Pipeline(
         generation=index.generation,
-        analyzer=QueryAnalyzer(terms),
+        analyzer=analyzer,
+        needs=NeedSplitter(lambda text: names_topic(analyzer.expand(text))),
         keyword=keyword,
         dense=DenseRetriever(index),
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
         scope=ScopeDetector(tokenizer, keyword.vocabulary,
-                            {m.number: m.text for m in plan.measures}, model),
+                            {m.number: m.text for m in plan.measures}, model, names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
+        selector=CitationSelector(plan, tokenizer),
         composer=AnswerComposer(plan),
+        year=int(year.group(0)) if year else None,
     )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the bot found for one need.
+
+    coverage: answered, partial or none.
+    measures: the measures cited (answered) or related (partial); empty for none.
+    ranking: the fused ranking the need was answered from.
+    text: the answer to this need.
+    """
+
+    coverage: Coverage
+    measures: list[int]
+    ranking: list[Hit]
+    text: str
 
 
 class PolicyBot:
@@ -142,15 +174,25 @@ class PolicyBot:
         query = pipeline.analyzer.run(text)
         previous = self.sessions.last(session_id)
 
-        answer, cited, retrieved = self.respond(pipeline, query, previous)
-        if cited:
-            self.sessions.record(session_id, Turn(query.text, tuple(cited), query.lang))
+        needs, outcomes, last = self.respond(pipeline, query, previous)
+        coverage = overall(outcomes)
+        cited = unique(n for o in outcomes if o.coverage == "answered" for n in o.measures)
+        related = unique(n for o in outcomes if o.coverage == "partial" for n in o.measures
+                         if n not in cited)
+        if cited or related:
+            self.sessions.record(session_id, Turn(last.text, tuple(cited or related), query.lang))
+        if len(outcomes) == 1:
+            reply = outcomes[0].text
+        else:
+            reply = pipeline.composer.needs_answer(needs, [o.text for o in outcomes], query.lang)
         result = Answer(
-            answer=answer,
-            answerable=bool(cited),
-            coverage="answered" if cited else "none",
+            answer=reply,
+            answerable=coverage == "answered",
+            coverage=coverage,
             citations=pipeline.composer.cited(cited),
-            retrieved=[Retrieved(measure=h.measure, score=round(h.score, 6)) for h in retrieved],
+            related=pipeline.composer.cited(related),
+            retrieved=[Retrieved(measure=h.measure, score=round(h.score, 6))
+                       for h in interleave([o.ranking for o in outcomes])],
             session_id=session_id,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
@@ -158,42 +200,109 @@ class PolicyBot:
             listener(result)
         return result
 
-    def respond(self, pipeline: Pipeline, query: Query,
-                previous: Turn | None) -> tuple[str, list[int], list[Hit]]:
-        """The answer text, the cited measures (empty when refused) and the fused ranking."""
-        # Instructions to the bot are refused even when they name a measure.
-        route = None if pipeline.scope.refuses_outright(query) else pipeline.router.run(query)
+    def respond(self, pipeline: Pipeline, query: Query, previous: Turn | None
+                ) -> tuple[list[Need], list[Outcome], Query]:
+        """The needs of the message, an outcome for each (one outcome when the message is a
+        single need or none), and the query of the last need (what a follow-up continues)."""
+        if pipeline.scope.is_small_talk(query):
+            return [], [Outcome("none", [], [], greeting(query.lang, query.text))], query
+        needs, instructed = pipeline.needs.run(query.text)
+        # A message that names its target (第21条, a department, a section) is answered from
+        # the plan's structure as a whole, unless it carried instructions to the bot.
+        route = None if instructed else pipeline.router.run(query)
         if route:
-            # The plan's structure answers; keyword search only fills the rest of the ranking.
-            ranking = with_first(pipeline.keyword.run(query, TOP_K), route.measures)
-            return self.routed(pipeline, route, query), list(route.measures), ranking
+            return needs, [self.routed(pipeline, route, query)], query
+        if not needs:
+            ranking = search(pipeline, query).fused
+            return needs, [Outcome("none", [], ranking, refusal(query.lang))], query
+        several = len(needs) > 1
+        outcomes, last = [], query
+        for need in needs:
+            # A plain one-need question is searched exactly as asked.
+            plain = not several and not instructed and need.text == query.text
+            last = query if plain else pipeline.analyzer.part(need.text, query.lang)
+            outcomes.append(self.resolve(pipeline, last, need.question,
+                                         None if several else previous, need if several else None))
+        return needs, outcomes, last
 
-        if not pipeline.scope.refuses_outright(query):
-            follow_up = pipeline.follow_up.run(query, previous)
-            query = follow_up.query
-            if follow_up.kind == "previous":
-                measures = list(previous.measures)
-                text = pipeline.composer.search_answer(query.text, measures, query.lang)
-                return text, measures, [Hit(n, 1.0) for n in measures]
+    def resolve(self, pipeline: Pipeline, query: Query, question: str, previous: Turn | None,
+                need: Need | None) -> Outcome:
+        """Answer one need: by the plan's structure, from the previous turn, or by search.
 
-        found = search(pipeline, query)
-        fused = found.fused
-        if found.decision.reason == SMALL_TALK_REASON:
-            return greeting(query.lang, query.text), [], fused
-        if not found.decision.in_scope or not fused:
-            return refusal(query.lang), [], fused
-        cited = [fused[0].measure]
-        if len(fused) > 1 and fused[1].score >= SECOND_CITATION_RATIO * fused[0].score:
-            cited.append(fused[1].measure)
-        return pipeline.composer.search_answer(query.text, cited, query.lang), cited, fused
-
-    def routed(self, pipeline: Pipeline, route: Route, query: Query) -> str:
+        question: the part of the need that asks (where the details asked for are read).
+        need: the need, when it is one of several (a refusal then names it), else None.
+        """
         composer = pipeline.composer
+        if route := pipeline.router.run(query):
+            return self.routed(pipeline, route, query)
+        details = asked_details(question, pipeline.year)
+        follow_up = pipeline.follow_up.run(query, previous)
+        query = follow_up.query
+        if follow_up.kind == "previous":
+            measures = list(previous.measures)
+            return self.decided(pipeline, query, measures, [Hit(n, 1.0) for n in measures],
+                                unstated(details, composer.texts(measures)), True, need)
+        found = search(pipeline, query)
+        if not found.fused:
+            return Outcome("none", [], [], composer.none_answer(query.lang, need))
+        measures = pipeline.selector.run(query, found.fused)
+        missing = unstated(details, composer.texts(measures))
+        # A detail the measures do not state makes the answer partial, not a refusal, as long
+        # as the plan has the topic: the scope check then leaves the figure signals out.
+        in_scope = (pipeline.scope.run(query, found.keyword, found.dense, measures[0],
+                                       topic_only=True).in_scope
+                    if missing else found.decision.in_scope)
+        return self.decided(pipeline, query, measures, found.fused, missing, in_scope, need)
+
+    def decided(self, pipeline: Pipeline, query: Query, measures: list[int],
+                ranking: list[Hit], missing: Detail | None, in_scope: bool,
+                need: Need | None) -> Outcome:
+        """The outcome once the measures are chosen: none when out of scope, partial when a
+        detail asked for is missing from them, else answered."""
+        composer = pipeline.composer
+        if not in_scope:
+            return Outcome("none", [], ranking, composer.none_answer(query.lang, need))
+        if missing:
+            related = measures[:MAX_RELATED]
+            return Outcome("partial", related, ranking,
+                           composer.partial_answer(missing, related, query.lang))
+        return Outcome("answered", measures, ranking,
+                       composer.search_answer(query.text, measures, query.lang))
+
+    def routed(self, pipeline: Pipeline, route: Route, query: Query) -> Outcome:
+        """The outcome for a question the plan's structure answers; keyword search only fills
+        the rest of the ranking."""
+        composer = pipeline.composer
+        measures = list(route.measures)
+        ranking = with_first(pipeline.keyword.run(query, TOP_K), route.measures)
         if route.kind == "measure":
-            return composer.measure_answer(list(route.measures), query.lang)
-        if route.kind == "department":
-            return composer.department_answer(route.unit, list(route.measures), query.lang)
-        return composer.structure_answer(route.title, route.sections, query.lang)
+            text = composer.measure_answer(measures, query.lang)
+        elif route.kind == "department":
+            text = composer.department_answer(route.unit, measures, query.lang)
+        else:
+            text = composer.structure_answer(route.title, route.sections, query.lang)
+        return Outcome("answered", measures, ranking, text)
+
+
+def overall(outcomes: list[Outcome]) -> Coverage:
+    """A message is answered when any of its needs is, else partial when any need is."""
+    kinds = {o.coverage for o in outcomes}
+    return "answered" if "answered" in kinds else "partial" if "partial" in kinds else "none"
+
+
+def interleave(rankings: list[list[Hit]]) -> list[Hit]:
+    """The needs' rankings merged turn by turn (first of each, then second…), top 10."""
+    merged: list[Hit] = []
+    for rank in range(TOP_K):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank].measure not in {h.measure for h in merged}:
+                merged.append(ranking[rank])
+    return merged[:TOP_K]
+
+
+def unique(items) -> list:
+    """Items in first-seen order, without repeats."""
+    return list(dict.fromkeys(items))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ STOPWORDS = frozenset("""
 什么 怎么 怎么办 怎样 如何 哪些 哪个 哪里 哪儿 哪 谁 可以 能 能不能 会 会不会 要 想 请问 请
 一下 问 问题 一个 有没有 没有 是不是 多少 几 多久 公司 企业 咱们 我司 本公司 咨询 了解 知道
 告诉 找 部门 负责 管 办 去 跑 需要 应该 还是 就 都 也 还 又 让 给 对 把 被 从 向 到 上 下 里 中
-呢 么 嗯 好 现在 目前 普陀 普陀区 区里 区 政府 方案 行动 行动方案 规定 政策里 条 项 内容 a an
+呢 么 嗯 好 现在 目前 普陀 普陀区 上海 上海市 区里 区 政府 方案 行动 行动方案 规定 政策里 条 项 内容 a an
 the of to in on for and or is are do does what which who how can i we my our you your it its
 this that with about any there be please tell me us be by at from as will would
 """.split())
@@ -88,13 +88,20 @@ class QueryAnalyzer:
         text = self.correct_homophones(text)
         lang = language(text)
         text = text.lower() if lang == "en" else text
+        return Query(question, text, lang, self.expand(text))
+
+    def expand(self, text: str) -> str:
+        """Normalised text plus the plan's terms for the everyday or English words in it."""
         extra = [COLLOQUIAL[m.group(0)] for m in self._colloquial_re.finditer(text)]
         lowered = text.lower()
         for phrase, terms in self._english:
             if re.search(rf"(?<![a-z]){re.escape(phrase)}", lowered):
                 extra.append(terms)
-        keywords = " ".join([text, *extra])
-        return Query(question, text, lang, keywords)
+        return " ".join([text, *extra])
+
+    def part(self, text: str, lang: str) -> Query:
+        """A query for part of an analysed message (already normalised), in its language."""
+        return Query(text, text, lang, self.expand(text))
 
     def correct_homophones(self, text: str) -> str:
         """Replace runs of Chinese characters that sound like a plan term but are not it."""
@@ -166,6 +173,8 @@ class PlanVocabulary:
 
     # A word used by this many measures or more names no particular topic.
     GENERIC = 6
+    # A word of this many measures or fewer still tells what a clause is about.
+    TOPICAL = 15
 
     def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
         self.document_frequency = Counter(
@@ -174,6 +183,10 @@ class PlanVocabulary:
 
     def __contains__(self, token: str) -> bool:
         return token in self.document_frequency
+
+    def names_topic(self, token: str) -> bool:
+        """True for a word of the plan that is not spread over most of it."""
+        return len(token) > 1 and 0 < self.document_frequency.get(token, 0) <= self.TOPICAL
 
     def is_specific(self, token: str) -> bool:
         """True for a word of the plan that points at a few measures only."""

@@ -12,8 +12,9 @@ test set:
 - whether it asks who qualifies (the plan sets no eligibility rules);
 - whether it names another district or city.
 
-Some requests are refused outright whatever the scores: chit-chat, writing tasks, prompt
-injection, personal tax and the like, which no measure answers.
+Greetings are answered as greetings. Subjects the plan never deals with (the weather, shares,
+personal income tax…) are refused when the question names no topic of the plan besides; a
+single word never refuses a question that is otherwise about the plan.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot.query import Query, Tokenizer
@@ -29,22 +31,13 @@ from bot.retrievers import Hit
 
 MODEL_PATH = Path(__file__).with_name("scope_model.json")
 
-# Requests no measure of the plan can answer, whatever words they share with it: tasks,
-# attempts to change the bot's instructions, private matters, questions about the bot itself.
-OUT_OF_SCOPE = re.compile(
-    r"忽略.{0,8}(?:指令|规则|设定|提示|要求)|系统提示|提示词|越狱|扮演|假装你|你现在是|开发者模式|"
-    r"系统通知|隐藏规则|你的规则|你的设定|忘掉你|不要引用|用你自己的知识|编一个|编造|"
-    r"system prompt|jailbreak|developer mode|\bDAN\b|"
-    r"ignore (?:all |any |the |your )?(?:previous|above|prior|instructions)|"
-    r"disregard (?:all|the|your|previous)|pretend (?:you|to be)|you are now|"
-    r"天气|下雨|气温|weather|笑话|joke|写一|帮我写|帮我改|写个|写份|作文|写诗|一首诗|诗歌|翻译|"
-    r"translate|write (?:a|an|me)|poem|essay|股票|基金|比特币|炒股|stock tip|crypto|bitcoin|彩票|"
-    r"个税|个人所得税|年终奖|personal income tax|房贷利率|公积金|社保缴费比例|社保基数|"
-    r"最低工资|minimum wage|退休|养老金|医保|子女入学|上学|入学|小学|幼儿园|"
-    r"你是谁|你叫什么|你是机器人|你是真人|真人客服|什么模型|大模型|who are you|your name|"
-    r"are you (?:a |an )?(?:real|bot|robot|human|person|ai)|"
-    r"我(?:老婆|老公|爱人|妻子|丈夫|孩子|儿子|女儿|父母|爸|妈|家人)|my (?:wife|husband|kids?|child|"
-    r"children|son|daughter|parents)",
+# Subjects no measure of the plan is about. They decide only when the question names no topic
+# of the plan besides: "个税怎么算" is refused, "注销时个税清缴找谁" is searched.
+OFF_TOPIC = re.compile(
+    r"天气|下雨|气温|weather|笑话|joke|作文|写诗|一首诗|诗歌|poem|essay|股票|基金|比特币|炒股|"
+    r"stock tip|crypto|bitcoin|彩票|lottery|个税|个人所得税|年终奖|personal income tax|房贷利率|"
+    r"公积金|社保缴费比例|社保基数|最低工资|minimum wage|退休|养老金|医保|子女入学|上学|入学|小学|"
+    r"幼儿园|辞职信|情书|菜谱|减肥|旅游|电影|游戏",
     re.IGNORECASE)
 
 SMALL_TALK_REASON = "small talk"
@@ -140,14 +133,17 @@ class ScopeDetector:
     tokenizer: the domain tokenizer; vocabulary: the keyword index's vocabulary.
     measure_texts: measure number → text, to check whether a figure is present.
     model: fitted weights.
+    names_topic: whether a text names a topic of the plan.
     """
 
     def __init__(self, tokenizer: Tokenizer, vocabulary: set[str],
-                 measure_texts: dict[int, str], model: ScopeModel) -> None:
+                 measure_texts: dict[int, str], model: ScopeModel,
+                 names_topic: Callable[[str], bool]) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.measure_texts = measure_texts
         self.model = model
+        self.names_topic = names_topic
 
     def evidence(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
                  best: int | None) -> ScopeEvidence:
@@ -173,19 +169,28 @@ class ScopeDetector:
             english=float(query.lang == "en"),
         )
 
-    def refuses_outright(self, query: Query) -> bool:
-        """True for requests no measure can answer (tasks, injection, small talk…)."""
-        return bool(OUT_OF_SCOPE.search(query.text) or SMALL_TALK.match(query.text.strip()))
+    def is_small_talk(self, query: Query) -> bool:
+        """True for a greeting or thanks and nothing else."""
+        return bool(SMALL_TALK.match(query.text.strip()))
 
     def run(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
-            best: int | None) -> ScopeDecision:
-        """Answer or refuse, with the probability and the reason."""
-        if SMALL_TALK.match(query.text.strip()):
+            best: int | None, topic_only: bool = False) -> ScopeDecision:
+        """Answer or refuse, with the probability and the reason.
+
+        topic_only: decide whether the plan has the topic at all, leaving out the signals that
+        the best measure lacks a figure or that eligibility is asked (the caller deals with
+        missing details).
+        """
+        if self.is_small_talk(query):
             return ScopeDecision(False, 0.0, SMALL_TALK_REASON)
-        if OUT_OF_SCOPE.search(query.text):
-            return ScopeDecision(False, 0.0, "request outside the plan's subject")
-        probability = self.model.probability(self.evidence(query, keyword_hits, dense_hits,
-                                                           best))
+        # The off-topic phrase's own words ("社保缴费比例" holds 缴费) name no plan topic.
+        if (OFF_TOPIC.search(query.text)
+                and not self.names_topic(OFF_TOPIC.sub(" ", query.keywords))):
+            return ScopeDecision(False, 0.0, "subject outside the plan")
+        evidence = self.evidence(query, keyword_hits, dense_hits, best)
+        if topic_only:
+            evidence = replace(evidence, money_gap=0.0, figure_gap=0.0, conditions=0.0)
+        probability = self.model.probability(evidence)
         return ScopeDecision(probability >= self.model.threshold, probability, "scope model")
 
 

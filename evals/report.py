@@ -9,8 +9,14 @@ Metric definitions (``answerable`` items are those the gold marks answerable):
   that are expected;
 - unit_recall: over answerable items with expected units, the share of them the cited measures
   name;
-- refusal_accuracy: over unanswerable items, the share refused;
-- false_refusal_rate: over answerable items, the share refused;
+- set_recall: over answerable items, the share of the expected measures the answer cites,
+  averaged (what matters for lists and for messages with several needs);
+- refusal_accuracy: over unanswerable items (partial or none), the share not answered as
+  covered;
+- false_refusal_rate: over answerable items, the share not answered as covered;
+- partial_accuracy: over items whose gold coverage is partial, the share answered as partial;
+- related_hit: over those answered as partial, whether the answer's related measures include
+  one the gold names;
 - latency_ms_p50/p95: of the bot's own ``latency_ms``.
 """
 
@@ -41,10 +47,15 @@ class ItemResult:
     units: list[str]
     latency_ms: float
     expected_units: list[str]
+    coverage_expected: str
+    coverage: str
+    related_expected: list[int]
+    related: list[int]
 
 
 METRICS = ("n", "recall@1", "recall@5", "mrr", "cited_hit", "citation_precision", "unit_recall",
-           "refusal_accuracy", "false_refusal_rate", "latency_ms_p50", "latency_ms_p95")
+           "set_recall", "refusal_accuracy", "false_refusal_rate", "partial_accuracy",
+           "related_hit", "latency_ms_p50", "latency_ms_p95")
 
 
 def run_gold(bot: PolicyBot, items: list[GoldItem]) -> list[ItemResult]:
@@ -62,7 +73,9 @@ def run_gold(bot: PolicyBot, items: list[GoldItem]) -> list[ItemResult]:
             answerable_expected=item.answerable, answerable=answer.answerable,
             expected_measures=item.expected_measures,
             retrieved=[r.measure for r in answer.retrieved], cited=cited, units=units,
-            latency_ms=answer.latency_ms, expected_units=item.expected_units)
+            latency_ms=answer.latency_ms, expected_units=item.expected_units,
+            coverage_expected=item.coverage, coverage=answer.coverage,
+            related_expected=item.related, related=[c.measure for c in answer.related])
     return [results[i.id] for i in items]
 
 
@@ -74,6 +87,8 @@ def metrics(results: list[ItemResult]) -> dict[str, float | int | None]:
     """The report's metrics for a list of results (see the module docstring)."""
     answerable = [r for r in results if r.answerable_expected and r.expected_measures]
     unanswerable = [r for r in results if not r.answerable_expected]
+    partial = [r for r in results if r.coverage_expected == "partial"]
+    found_partial = [r for r in partial if r.coverage == "partial"]
 
     def rank(r: ItemResult) -> int | None:
         return next((i for i, m in enumerate(r.retrieved, 1) if m in r.expected_measures), None)
@@ -93,8 +108,13 @@ def metrics(results: list[ItemResult]) -> dict[str, float | int | None]:
                                     for r in citing]),
         "unit_recall": mean([len(set(r.expected_units) & set(r.units)) / len(r.expected_units)
                              for r in with_units]),
+        "set_recall": mean([len(set(r.cited) & set(r.expected_measures))
+                            / len(set(r.expected_measures)) for r in answerable]),
         "refusal_accuracy": mean([float(not r.answerable) for r in unanswerable]),
         "false_refusal_rate": mean([float(not r.answerable) for r in answerable]),
+        "partial_accuracy": mean([float(r.coverage == "partial") for r in partial]),
+        "related_hit": mean([float(bool(set(r.related) & set(r.related_expected)))
+                             for r in found_partial]),
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 3) if latencies else None,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 3) if latencies else None,
     }
@@ -117,22 +137,25 @@ def report(results: list[ItemResult]) -> dict:
 
 def table(report_body: dict) -> str:
     """A readable table of the metrics, overall and per type."""
-    columns = [c for c in METRICS if c not in ("latency_ms_p95",)]
-    header = f"{'type':<12}" + "".join(f"{c:>12}" for c in columns)
+    columns = [c for c in METRICS if c not in ("mrr", "latency_ms_p95")]
+    width = {c: max(len(c) + 1, 7) for c in columns}
+    header = f"{'type':<14}" + "".join(f"{c:>{width[c]}}" for c in columns)
     lines = [header, "-" * len(header)]
     rows = [("ALL", report_body["metrics"]), *report_body["by_type"].items()]
     for name, values in rows:
         cells = []
         for c in columns:
             v = values[c]
-            cells.append(f"{'-':>12}" if v is None else f"{v:>12}" if c == "n" else f"{v:>12.3f}")
-        lines.append(f"{name:<12}" + "".join(cells))
+            w = width[c]
+            cells.append(f"{'-':>{w}}" if v is None else f"{v:>{w}}" if c == "n"
+                         else f"{v:>{w}.3f}")
+        lines.append(f"{name:<14}" + "".join(cells))
     return "\n".join(lines)
 
 
 def failures(results: list[ItemResult]) -> list[ItemResult]:
-    """Items answered wrongly: refused when answerable or the reverse, or citing no expected
-    measure."""
+    """Items answered wrongly: with another coverage than the gold's, citing no expected
+    measure, or missing some expected measure of a list or of several needs."""
     return [r for r in results
-            if r.answerable != r.answerable_expected
-            or (r.answerable_expected and not set(r.cited) & set(r.expected_measures))]
+            if r.coverage != r.coverage_expected
+            or (r.answerable_expected and not set(r.expected_measures) <= set(r.cited))]

@@ -1,0 +1,168 @@
+"""Split an owner's message into the needs it asks about.
+
+Owners write stories: scenery first (the shop, the street, how business is going), then what
+they need, and sometimes two needs at once ("一是…二是…", "还有…", "and also…"). Each need is
+searched and answered on its own. Clauses that name nothing the documents could answer and ask
+nothing are scenery and are dropped, so they cannot drown the need; statements that do name a
+topic ("想把公司关了") are kept as the context of the question that follows them.
+
+Instructions to the bot ("忽略以上规则…", "pretend you are…") and questions about the bot
+itself are cut out of the message; what is left is answered or refused on its own merits,
+never obeyed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Attempts to change the bot's instructions or role, or to make it speak about itself.
+INSTRUCTION = re.compile(
+    # A role to play runs to the end of its clause ("假装你是税务局局长").
+    r"(?:假装|扮演|你现在是|你就是|从现在(?:开始|起)|pretend (?:you are|you're|to be)|"
+    r"you are now|from now on|act as)"
+    r"[^，,。.!?？！；;:：]*|"
+    r"忽略.{0,8}(?:指令|规则|设定|提示|要求|限制)|无视.{0,8}(?:指令|规则|设定|限制)|系统提示|提示词|"
+    r"越狱|开发者模式|系统通知|隐藏规则|你的规则|你的设定|忘掉你|忘记你|不要引用|别引用|"
+    r"(?:你)?不用管.{0,8}(?:政策|文件|规则|方案)|"
+    r"用你自己的知识|编一个|编造|把.{0,12}改(?:为|成)|照此回答|按我说的|环境变量|管理员口令|"
+    r"system prompt|jailbreak|developer mode|\bDAN\b|environment variables?|admin token|"
+    r"ignore (?:all |any |the |your )?(?:previous|above|prior|earlier|instructions|rules)"
+    r"(?: instructions| rules)?|disregard (?:all|the|your|previous)(?: \w+)?(?: instructions)?",
+    re.IGNORECASE)
+
+# Where one need ends and the next begins: sentence ends, and the words people use to add a
+# second need. The connectors are cut out; the sentence ends stay with their sentence.
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z0-9)\]][.])\s+", re.IGNORECASE)
+NEXT_NEED = re.compile(
+    r"(?:^|(?<=[，,、：:\s]))(?:一是|二是|三是|四是|其一|其二|其三|第一[，,、：:]|第二[，,、：:]|"
+    r"第三[，,、：:]|其次|另外|此外|另一个|还有(?!没有|吗|呢)|再就是|再问一下|再问|顺便问一下|"
+    r"顺便问下|顺便问问|顺便|以及)|"
+    r"(?:^|\s)(?:\d[.、)）]|[（(]\d[)）]|[①②③④⑤])\s*|"
+    r"\b(?:and also|also|another question|secondly|second,|plus,|besides)\b",
+    re.IGNORECASE)
+CLAUSE_END = re.compile(r"[，,：:]")
+LEAD_FILLER = re.compile(r"^[\s，,、：:。.！!？?;；]*(?:and|then|然后|再|并且|并|那就)?[\s，,、：:]*",
+                         re.IGNORECASE)
+
+# Asking something: a question mark, a question word, or a request for help.
+ASKS = re.compile(
+    r"[?？]|吗|呢|怎|如何|咋|哪|谁|什么|啥|能不能|能否|可不可以|可以不|是否|有没有|是不是|多少|"
+    r"(?<![好这那])几(?!个?[年月天]?[前来了])|想问|请问|求问|求助|请教|帮忙|告诉我|想知道|想了解|"
+    r"要不要|行不行|好不好|找谁|有何|"
+    r"^\W*(?:how|what|which|who|whom|where|when|why|can|could|is|are|do|does|should|may|"
+    r"will|would|any)\b|\b(?:please|tell me|wondering|want to know|need to know|like to know)\b",
+    re.IGNORECASE)
+
+MAX_NEEDS = 4
+
+
+@dataclass(frozen=True)
+class Need:
+    """One thing the message asks for.
+
+    text: the clauses that carry it (its context statements, then the question), scenery and
+      instructions removed.
+    question: the sentences of it that ask (all of it when none does): what details it asks
+      for are read here, not in the story around it.
+    """
+
+    text: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    topical: bool
+    asks: bool
+    starts_need: bool
+
+
+class NeedSplitter:
+    """Finds the needs in a message.
+
+    is_topical: tells whether a piece of text names anything the documents talk about (a word
+      of theirs, or an everyday word the lexicon maps to one).
+    """
+
+    def __init__(self, is_topical: Callable[[str], bool]) -> None:
+        self.is_topical = is_topical
+
+    def run(self, text: str) -> tuple[list[Need], bool]:
+        """The needs of a normalised message, in order, and whether it held instructions to
+        the bot. An empty list means nothing in it could be asked of the documents."""
+        cleaned, instructed = strip_instructions(text)
+        sentences = [s for piece in split_sentences(cleaned) if (s := self.sentence(*piece))]
+        needs: list[list[Sentence]] = []
+        context: list[Sentence] = []
+        for s in sentences:
+            if not (s.topical or s.asks):
+                continue
+            if s.asks and not s.topical and not s.starts_need and not context and needs:
+                needs[-1].append(s)  # "找谁？" on its own asks about the need before it
+            elif s.asks or s.starts_need:
+                if s.starts_need and context:
+                    needs.append(context)
+                    context = []
+                needs.append([*context, s])
+                context = []
+            else:
+                context.append(s)
+        if context:
+            if needs and not context[0].starts_need:
+                needs[-1].extend(context)
+            else:
+                needs.append(context)
+        found = [Need(join(group), join([s for s in group if s.asks] or group))
+                 for group in needs if any(s.topical for s in group) or len(needs) == 1]
+        return found[:MAX_NEEDS], instructed
+
+    def sentence(self, text: str, starts_need: bool) -> Sentence | None:
+        """A sentence without its scenery clauses (kept whole when all of it is scenery)."""
+        clauses = [c for c in CLAUSE_END.split(text) if c.strip()]
+        kept = [c for c in clauses if ASKS.search(c) or self.is_topical(c)]
+        body = text if not kept or len(kept) == len(clauses) else ",".join(kept)
+        body = LEAD_FILLER.sub("", body).strip()
+        if not re.search(r"\w", body):
+            return None
+        return Sentence(body, self.is_topical(body), bool(ASKS.search(body)), starts_need)
+
+
+def strip_instructions(text: str) -> tuple[str, bool]:
+    """The text with instruction clauses cut out, and whether there were any."""
+    if not INSTRUCTION.search(text):
+        return text, False
+    kept = []
+    for piece in re.split(r"(?<=[。！？!?；;\n，,：:])", text):
+        if INSTRUCTION.search(piece):
+            # Keep what follows the instruction in the same clause ("… and tell me X").
+            rest = INSTRUCTION.split(piece)[-1]
+            piece = rest if not INSTRUCTION.search(rest) else ""
+            piece = re.sub(r"^\W*(?:and|then|然后|再|并)?\s*", "", piece, flags=re.IGNORECASE)
+        kept.append(piece)
+    return "".join(kept), True
+
+
+def split_sentences(text: str) -> list[tuple[str, bool]]:
+    """Sentences, each with whether an explicit connector opened it as a new need."""
+    pieces: list[tuple[str, bool]] = []
+    for sentence in SENTENCE_END.split(text):
+        position, starts = 0, False
+        for m in NEXT_NEED.finditer(sentence):
+            before = sentence[position:m.start()]
+            if before.strip(" ，,、：:"):
+                pieces.append((before, starts))
+            position, starts = m.end(), True
+        pieces.append((sentence[position:], starts))
+    return [(p, s) for p, s in pieces if p.strip()]
+
+
+def join(group: list[Sentence]) -> str:
+    """The sentences of one need as one text."""
+    text = group[0].text
+    for s in group[1:]:
+        space = "" if re.search(r"[\u3400-\u9fff]", s.text) else " "
+        text += (space if re.search(r"\W$", text) else "," + space) + s.text
+    return text
