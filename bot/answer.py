@@ -7,7 +7,6 @@ responsible units. It never adds a fact of its own.
 from __future__ import annotations
 
 import re
-
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -129,8 +128,8 @@ class AnswerComposer:
             for m in sorted((m for m in measures if m.section == section_number),
                             key=lambda m: m.number):
                 units = "、".join(m.responsible_units)
-                lines.append(f"{self.line(m, lang)}（{'Responsible' if lang == 'en' else '责任单位'}"
-                             f"{': ' if lang == 'en' else '：'}{units}）")
+                label = "Responsible: " if lang == "en" else "责任单位："
+                lines.append(f"{self.line(m, lang)}（{label}{units}）")
         return "\n".join(lines)
 
     def partial_answer(self, detail: Detail, numbers: list[int], lang: str) -> str:

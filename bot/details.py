@@ -12,13 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元|万|块)|[一二三四五六七八九十百千万]+(?:元|万元)|"
-                   r"免费|不收费|零收费|减免")
-DURATION = re.compile(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?(?:工作日|天|日|小时|分钟|周|星期|月|年)|"
-                      r"当天|当日|即时|立等|限时|最多跑一次|一次办成")
-CLOCK = re.compile(r"\d{1,2}[:：]\d{2}|\d{1,2}\s*点(?!击)|[上下]午\s*\d")
-COUNT = re.compile(r"\d|[一二三四五六七八九十百两]+\s*(?:项|个|次|家|条|批|类|种|场|%|成)|一次|"
-                   r"全覆盖|百分")
+
+def pattern(*alternatives: str) -> re.Pattern[str]:
+    """One case-insensitive regex matching any of the alternatives."""
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+MONEY = pattern(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元|万|块)",
+                r"[一二三四五六七八九十百千万]+(?:元|万元)", "免费|不收费|零收费|减免")
+DURATION = pattern(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?"
+                   "(?:工作日|天|日|小时|分钟|周|星期|月|年)",
+                   "当天|当日|即时|立等|限时|最多跑一次|一次办成")
+CLOCK = pattern(r"\d{1,2}[:：]\d{2}", r"\d{1,2}\s*点(?!击)", r"[上下]午\s*\d")
+COUNT = pattern(r"\d", r"[一二三四五六七八九十百两]+\s*(?:项|个|次|家|条|批|类|种|场|%|成)",
+                "一次|全覆盖|百分")
 
 
 @dataclass(frozen=True)
@@ -39,59 +46,57 @@ class Detail:
 
 
 DETAILS: tuple[Detail, ...] = (
-    Detail("later", "之后出台的政策", "policies issued after it",
-           # A year only counts beside a policy word: "2023年开的店" is a story, not a question.
-           re.compile(r"20[2-9]\d\s*年?.{0,8}(?:政策|新政|新规|方案|措施|文件|规定|补贴|出台|版)|"
-                      r"(?:政策|新政|新规|方案|措施|文件|规定|补贴).{0,8}20[2-9]\d|最新(?:的)?政策|"
-                      r"今年(?:的)?新|\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|"
-                      r"measures|subsid)|(?:polic|rules?|measures).{0,20}\b20[2-9]\d\b|latest polic",
-                      re.IGNORECASE), None),
-    Detail("fee", "费用或金额", "fees or amounts of money",
-           re.compile(r"多少钱|几块钱|多少元|几元|收费|收不收费|要钱吗|花钱|交钱|付钱|费用|手续费|"
-                      r"工本费|办证费|登记费|服务费|费率|利率|利息|奖金|金额(?:是|有)?多少|多少金额|"
-                      r"额度(?:是|有)?多少|多少额度|最高额度|补贴多少|补多少|补贴标准|"
-                      r"奖励多少|奖多少|能拿多少|能领多少|给多少|贷多少|最高多少|罚多少|价格|"
-                      r"how much|\bfees?\b|\bcosts?\b|\bprice\b|interest rate|"
-                      r"amounts? of|(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b", re.IGNORECASE), MONEY),
-    Detail("hours", "办公时间", "opening hours",
-           re.compile(r"几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间|"
-                      r"周[六日末]|星期[六天日]|礼拜[六天日]|节假日|晚上能|opening hours|office hours|what time|"
-                      r"open on|opens?\b.*\b(?:weekend|saturday|sunday)|weekends?",
-                      re.IGNORECASE), CLOCK),
-    Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts",
-           # An address asked for, not one being changed ("营业执照上地址要改").
-           re.compile(r"地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话|"
-                      r"哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)|"
-                      r"怎么走|坐地铁|停车|电话|"
-                      r"热线|手机号|联系方式|网址|网站是|官网|邮箱|二维码|公众号叫|"
-                      r"(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪|"
-                      r"\baddress\b|phone|hotline|telephone|website (?:address|link)|(?:what|which) is the "
-                      r"website|\burl\b|e-?mail|"
-                      r"where (?:is|are) (?:the|it)|located|how do i get there",
-                      re.IGNORECASE), None),
-    Detail("materials", "需要准备的材料", "which documents or materials to bring",
-           # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
-           re.compile(r"(?:什么|哪些|啥)(?:材料|资料|证件|文件|手续)|材料(?:有哪些|清单|都有啥)|"
-                      r"(?:带|准备|提交|交)(?:什么|哪些|啥)|模板|范本|样表|表格.{0,4}下载|"
-                      r"下载.{0,4}(?:表格|模板|文本)|格式文本|paperwork|what documents|"
-                      r"which documents|documents? (?:do i|should i|are) (?:need|required|bring)|"
-                      r"what to bring|what materials|template|form to download",
-                      re.IGNORECASE), None),
-    Detail("eligibility", "申请条件或资格", "eligibility rules",
-           re.compile(r"什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|"
-                      r"够不够|有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业|"
-                      r"eligib|qualif|criteria|requirements? (?:for|to)|who can apply",
-                      re.IGNORECASE), None),
-    Detail("duration", "办理时限", "how long it takes or the deadline",
-           re.compile(r"多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少天|时限|期限|截止|什么时候|何时|"
-                      r"哪天|啥时候|how long|deadline|how many days|when (?:can|will|is|does)",
-                      re.IGNORECASE), DURATION),
-    Detail("count", "具体数字", "the figure asked for",
-           # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
-           # verb of having or needing, or right before the question ends.
-           re.compile(r"多少(?!钱|元)|(?:有|要|需要|是|共|一共|总共|能|可以|办)几(?:个|项|次|家|条|成|种|类)|"
-                      r"(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]|比例|百分之|how many|"
-                      r"what percentage|what share", re.IGNORECASE), COUNT),
+    Detail("later", "之后出台的政策", "policies issued after it", pattern(
+        # A year only counts beside a policy word: "2023年开的店" is a story, not a question.
+        r"20[2-9]\d\s*年?.{0,8}(?:政策|新政|新规|方案|措施|文件|规定|补贴|出台|版)",
+        r"(?:政策|新政|新规|方案|措施|文件|规定|补贴).{0,8}20[2-9]\d",
+        "最新(?:的)?政策|今年(?:的)?新",
+        r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
+        r"(?:polic|rules?|measures).{0,20}\b20[2-9]\d\b|latest polic"), None),
+    Detail("fee", "费用或金额", "fees or amounts of money", pattern(
+        "多少钱|几块钱|多少元|几元|收费|收不收费|要钱吗|花钱|交钱|付钱|费用|手续费|工本费",
+        "办证费|登记费|服务费|费率|利率|利息|奖金|金额(?:是|有)?多少|多少金额",
+        "额度(?:是|有)?多少|多少额度|最高额度|补贴多少|补多少|补贴标准|奖励多少|奖多少",
+        "能拿多少|能领多少|给多少|贷多少|最高多少|罚多少|价格",
+        r"how much|\bfees?\b|\bcosts?\b|\bprice\b|interest rate|amounts? of",
+        r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b"), MONEY),
+    Detail("hours", "办公时间", "opening hours", pattern(
+        "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
+        "周[六日末]|星期[六天日]|礼拜[六天日]|节假日|晚上能",
+        "opening hours|office hours|what time|open on",
+        r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?"), CLOCK),
+    Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(
+        # An address asked for, not one being changed ("营业执照上地址要改").
+        "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
+        "哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
+        "怎么走|坐地铁|停车|电话|热线|手机号|联系方式|网址|网站是|官网|邮箱|二维码|公众号叫",
+        "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪",
+        r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
+        r"(?:what|which) is the website|\burl\b|e-?mail",
+        "where (?:is|are) (?:the|it)|located|how do i get there"), None),
+    Detail("materials", "需要准备的材料", "which documents or materials to bring", pattern(
+        # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
+        "(?:什么|哪些|啥)(?:材料|资料|证件|文件|手续)|材料(?:有哪些|清单|都有啥)",
+        "(?:带|准备|提交|交)(?:什么|哪些|啥)|模板|范本|样表|表格.{0,4}下载",
+        "下载.{0,4}(?:表格|模板|文本)|格式文本",
+        "paperwork|what documents|which documents|what to bring|what materials",
+        "documents? (?:do i|should i|are) (?:need|required|bring)|template|form to download"),
+        None),
+    Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
+        "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
+        "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
+        "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),
+    Detail("duration", "办理时限", "how long it takes or the deadline", pattern(
+        "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少天|时限|期限|截止",
+        "什么时候|何时|哪天|啥时候",
+        "how long|deadline|how many days|when (?:can|will|is|does)"), DURATION),
+    Detail("count", "具体数字", "the figure asked for", pattern(
+        # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
+        # verb of having or needing, or right before the question ends.
+        "多少(?!钱|元)|比例|百分之",
+        "(?:有|要|需要|共|一共|总共|能|可以|办)几(?:个|项|次|家|条|成|种|类)",
+        "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
+        "how many|what percentage|what share"), COUNT),
 )
 
 
@@ -120,3 +125,10 @@ def unstated(details: list[Detail], texts: list[str]) -> Detail | None:
         if detail.stated is None or not any(detail.stated.search(t) for t in texts):
             return detail
     return None
+
+
+def without_details(text: str) -> str:
+    """The text with every phrase asking for a detail taken out."""
+    for detail in DETAILS:
+        text = detail.asked.sub(" ", text)
+    return text

@@ -43,8 +43,8 @@ NEXT_NEED = re.compile(
     r"\b(?:and also|also|another question|secondly|second,|plus,|besides)\b",
     re.IGNORECASE)
 CLAUSE_END = re.compile(r"[，,：:]")
-LEAD_FILLER = re.compile(r"^[\s，,、：:。.！!？?;；]*(?:and|then|然后|再|并且|并|那就)?[\s，,、：:]*",
-                         re.IGNORECASE)
+LEAD_FILLER = re.compile(
+    r"^[\s，,、：:。.！!？?;；]*(?:and|then|然后|再|并且|并|那就)?[\s，,、：:]*", re.IGNORECASE)
 
 # Asking something: a question mark, a question word, or a request for help.
 ASKS = re.compile(

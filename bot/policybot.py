@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from chromadb.api import ClientAPI
 
 from bot.answer import Answer, AnswerComposer, Coverage, Retrieved, greeting, refusal
-from bot.details import Detail, asked_details, unstated
+from bot.details import Detail, asked_details, unstated, without_details
 from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
 from bot.needs import Need, NeedSplitter
@@ -73,18 +73,20 @@ def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel)
         return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))
 
     year = re.match(r"\d{4}", plan.date)
+    dense = DenseRetriever(index)
     return Pipeline(
         generation=index.generation,
         analyzer=analyzer,
-        needs=NeedSplitter(lambda text: names_topic(analyzer.expand(text))),
+        # A detail asked for ("有没有具体地址") names no topic of its own.
+        needs=NeedSplitter(lambda text: names_topic(analyzer.expand(without_details(text)))),
         keyword=keyword,
-        dense=DenseRetriever(index),
+        dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
         scope=ScopeDetector(tokenizer, keyword.vocabulary,
                             {m.number: m.text for m in plan.measures}, model, names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
-        selector=CitationSelector(plan, tokenizer),
+        selector=CitationSelector(keyword, dense),
         composer=AnswerComposer(plan),
         year=int(year.group(0)) if year else None,
     )

@@ -56,7 +56,7 @@ HOME = re.compile(r"普陀|putuo", re.IGNORECASE)
 # best measure states no such figure (the plan, for one, names no sums of money at all).
 ASKS_MONEY = re.compile(r"多少钱|多少元|几元|几块|收费|费用|手续费|办证费|登记费|费率|利率|奖金|"
                         r"金额|补贴多少|补多少|奖励多少|罚多少|价格|how much (?:money|does|is)|"
-                        r"fee|cost|price|interest rate|amount of", re.IGNORECASE)
+                        r"\bfees?\b|\bcosts?\b|\bprice|interest rate|amount of", re.IGNORECASE)
 MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元)|[一二三四五六七八九十百千万]+元")
 ASKS_FIGURE = re.compile(r"多少(?!钱|元)|几(?:天|年|月|次|项|条|分钟|小时|个工作日|成)|多久|"
                          r"多长时间|比例|百分之|how many|how long|what percentage|what share",

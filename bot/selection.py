@@ -5,39 +5,59 @@ from __future__ import annotations
 
 import re
 
-from bot.query import Query, Tokenizer
-from bot.retrievers import Hit
-from ingest.plan import Plan
+from bot.query import Query
+from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 
 # Asking for everything on a topic, not for one answer.
 LIST_QUESTION = re.compile(
-    r"有哪些|都有什么|都有啥|有什么(?:政策|支持|扶持|服务|帮助|措施|便利|优惠|好处|举措|做法)|"
-    r"能享受(?:什么|哪些|啥)|享受(?:哪些|什么)|哪些(?:政策|支持|措施|服务|帮助|便利|优惠|做法)|"
-    r"都能(?:提供|给)|"
-    r"what (?:support|help|policies|measures|services|benefits|incentives)|"
-    r"which (?:policies|measures|services)|what is there for|what's (?:there|available)|"
-    r"what (?:can|could) .{1,30} get|list (?:the|all)",
+    r"(?:有|都有|还有)(?:哪些|什么|啥)(?!条件|材料|要求|区别|不同)|都有(?:什么|啥)|"
+    r"能享受(?:什么|哪些|啥)|享受(?:哪些|什么)|都(?:能|可以)(?:提供|给)|"
+    r"哪些\S{0,8}?(?:政策|支持|扶持|措施|服务|帮助|便利|优惠|做法|场景|渠道|活动|方面|举措|好处)|"
+    r"什么(?:政策|支持|扶持|帮助|优惠|便利|好处)|"
+    r"what (?:kind of |sort of |types? of )?(?:support|help|policies|measures|services|benefits|"
+    r"incentives)|which (?:policies|measures|services)|what is there for|"
+    r"what's (?:there|available)|what (?:can|could) .{1,30} get|list (?:the|all)",
     re.IGNORECASE)
 # A second measure is cited too when its fused score is this close to the best one.
 SECOND_CITATION_RATIO = 0.95
-# A list cites the measures scoring at least this share of the best one, at most MAX_LISTED.
-LIST_RATIO = 0.5
+# A list cites the measures keyword search scores at least LIST_SCORE of the best one when
+# dense search also ranks them in its first LIST_DENSE_RANK, or at least LIST_SURE of the best
+# whatever dense search says; at most MAX_LISTED. Keyword scores fall off a cliff where the
+# measures stop sharing the topic's words, which is what "clearly belongs" means.
+LIST_DEPTH = 20
+LIST_SCORE = 0.4
+LIST_SURE = 0.7
+LIST_DENSE_RANK = 10
 MAX_LISTED = 8
 
 
 class CitationSelector:
     """Chooses the measures to cite from the fused ranking.
 
-    plan: the plan. tokenizer: the domain tokenizer.
+    keyword, dense: the retrievers, searched deeper for lists.
     """
 
-    def __init__(self, plan: Plan, tokenizer: Tokenizer) -> None:
-        self.plan = plan
-        self.tokenizer = tokenizer
+    def __init__(self, keyword: BM25Retriever, dense: DenseRetriever) -> None:
+        self.keyword = keyword
+        self.dense = dense
 
     def run(self, query: Query, fused: list[Hit]) -> list[int]:
         """Measures to cite, best first (fused must not be empty)."""
-        top = fused[0].score
         if LIST_QUESTION.search(query.text):
-            return [h.measure for h in fused if h.score >= LIST_RATIO * top][:MAX_LISTED]
+            listed = self.listed(query)
+            if len(listed) > 1:
+                return listed
+        top = fused[0].score
         return [h.measure for h in fused[:2] if h.score >= SECOND_CITATION_RATIO * top]
+
+    def listed(self, query: Query) -> list[int]:
+        """Every measure that clearly belongs to the topic of a list question."""
+        keyword = self.keyword.run(query, LIST_DEPTH)
+        if not keyword:
+            return []
+        dense_rank = {h.measure: i for i, h in enumerate(self.dense.run(query, LIST_DEPTH))}
+        top = keyword[0].score
+        return [h.measure for h in keyword
+                if h.score >= LIST_SURE * top
+                or (h.score >= LIST_SCORE * top
+                    and dense_rank.get(h.measure, LIST_DEPTH) < LIST_DENSE_RANK)][:MAX_LISTED]

@@ -5,9 +5,10 @@ Fields: ``id``, ``question``, ``expected_measures`` (list of measure numbers),
 ``type`` (optional kind, e.g. who, what, number, department, lookup, english, colloquial, oos,
 followup), ``coverage`` (``answered``, ``partial`` or ``none``; by default ``answered`` when
 ``answerable`` else ``none``) and ``related`` (for ``partial``: the measures the answer should
-point to). ``answerable`` is true exactly when coverage is ``answered``. Two-turn conversations add ``session`` (shared by the turns) and ``turn`` (1, 2, …):
-turns of one session are asked in order in the same bot session, and a turn's expectations are
-what the question means in that context.
+point to). ``answerable`` is true exactly when coverage is ``answered``. Two-turn
+conversations add ``session`` (shared by the turns) and ``turn`` (1, 2, …): turns of one
+session are asked in order in the same bot session, and a turn's expectations are what the
+question means in that context.
 """
 
 from __future__ import annotations
