@@ -256,16 +256,17 @@ def refusal(lang: str) -> str:
 
 def lead_clause(text: str, question: str) -> str:
     """The clause of a measure's text that shares most with the question (by character pairs,
-    so it works without segmentation); a very short clause brings the next one with it."""
-    clauses = CLAUSE.findall(text)
-    if not clauses:
+    so it works without segmentation), verbatim; a very short clause brings the next one."""
+    spans = [m.span() for m in CLAUSE.finditer(text)]
+    if not spans:
         return text
     wanted = pairs(question)
-    best = max(range(len(clauses)), key=lambda i: (len(pairs(clauses[i]) & wanted), -i))
-    chosen = clauses[best]
-    if len(chosen) < 12 and best + 1 < len(clauses):
-        chosen += "，" + clauses[best + 1]
-    return chosen.strip()
+    best = max(range(len(spans)),
+               key=lambda i: (len(pairs(text[slice(*spans[i])]) & wanted), -i))
+    start, end = spans[best]
+    if end - start < 12 and best + 1 < len(spans):
+        end = spans[best + 1][1]
+    return text[start:end].strip()
 
 
 def pairs(text: str) -> set[str]:

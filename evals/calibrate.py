@@ -2,8 +2,8 @@
 
     python -m evals.calibrate [--gold evals/gold/dev.jsonl evals/gold/calibration.jsonl]
 
-Questions the router answers, follow-up turns and explicit out-of-scope requests are left out:
-the model only decides the searched questions. Writes ``bot/scope_model.json``.
+Questions the router answers, follow-up turns and greetings are left out: the model only
+decides the searched questions. Writes ``bot/scope_model.json``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndar
         if item.session:
             continue
         query = pipeline.analyzer.run(item.question)
-        if pipeline.router.run(query) or pipeline.scope.refuses_outright(query):
+        if pipeline.router.run(query) or pipeline.scope.is_small_talk(query):
             continue
         found = search(pipeline, query)
         best = found.fused[0].measure if found.fused else None

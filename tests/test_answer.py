@@ -14,12 +14,47 @@ def composer(plan):
     return AnswerComposer(plan)
 
 
-def test_who_answer_names_units_and_quotes_the_measure(composer, plan):
+def test_who_answer_leads_with_the_clause_and_names_units(composer, plan):
     text = composer.search_answer("企业注销找哪个部门？", [21], "zh")
     lead = text.split("\n")[0]
-    assert lead == "根据行动方案第21条，责任单位是区市场监管局、区税务局、区人社局。"
+    assert lead == ("第21条规定，深化“高效办成一件事”在企业注销领域的应用。"
+                    "责任单位是区市场监管局、区税务局、区人社局。")
     assert plan.measure(21).text in text
     assert "（简化企业开办和注销流程）" in text
+
+
+def test_lead_quotes_the_clause_that_answers_and_says_yes_to_a_yes_no_question(composer, plan):
+    text = composer.search_answer("第一次轻微违法能不能不罚", [46], "zh")
+    lead = text.split("\n")[0]
+    assert lead.startswith("可以：第46条规定，")
+    clause = lead.removeprefix("可以：第46条规定，").removesuffix("。")
+    assert clause in plan.measure(46).text and "不予处罚" in clause
+
+
+def test_lead_is_extractive(composer, plan):
+    for question, number in (("电子印章能用在哪", 17), ("网上立案", 53), ("招投标监管", 42)):
+        lead = composer.search_answer(question, [number], "zh").split("\n")[0]
+        clause = lead.split("规定，", 1)[1].split("。")[0]
+        assert clause in plan.measure(number).text
+
+
+def test_list_answer_groups_measures_by_section_with_units(composer, plan):
+    text = composer.search_answer("知识产权保护有哪些措施", [39, 37, 38, 56], "zh")
+    assert text.startswith("行动方案中有4条相关措施，按章节列出：")
+    assert text.index("【加强知识产权创造、保护和运用】") < text.index("【加强法治营商环境建设】")
+    assert text.index("第37条") < text.index("第38条") < text.index("第39条")
+    assert f"（责任单位：{'、'.join(plan.measure(56).responsible_units)}）" in text
+
+
+def test_partial_answer_says_what_is_missing_then_the_related_measures(composer, plan):
+    from bot.details import DETAILS
+
+    fee = next(d for d in DETAILS if d.name == "fee")
+    text = composer.partial_answer(fee, [32], "zh")
+    assert text.startswith("方案未写明费用或金额。")
+    assert plan.measure(32).text in text and "责任单位：" in text
+    english = composer.partial_answer(fee, [32], "en")
+    assert english.startswith("The plan does not state fees or amounts of money.")
 
 
 def test_answer_mentions_only_cited_measures(composer):
@@ -29,8 +64,8 @@ def test_answer_mentions_only_cited_measures(composer):
 
 def test_english_answer_quotes_chinese_text_with_english_units(composer, plan):
     text = composer.search_answer("Who handles deregistration?", [21], "en")
-    assert text.startswith("Under the plan, this is handled by District Administration for "
-                           "Market Regulation (区市场监管局)")
+    assert text.startswith("Measure 21 provides: “深化“高效办成一件事”在企业注销领域的应用”.")
+    assert "Responsible: District Administration for Market Regulation (区市场监管局)" in text
     assert plan.measure(21).text in text
     assert "Simpler company start-up and deregistration" in text
 

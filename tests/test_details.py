@@ -1,0 +1,58 @@
+"""Details asked for, and whether measures state them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.details import asked_details, unstated, without_details
+
+
+def names(text: str, year: int | None = 2021) -> list[str]:
+    return [d.name for d in asked_details(text, year)]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("办理不动产登记要交多少钱", ["fee"]),
+    ("行政服务中心周六开门吗", ["hours"]),
+    ("税务局在哪条路上，电话多少", ["contact", "count"]),
+    ("注销要准备哪些材料", ["materials"]),
+    ("承诺书的模板在哪下载", ["materials"]),
+    ("什么样的企业能申请人才补贴", ["eligibility"]),
+    ("营业执照几天能拿到", ["duration"]),
+    ("2024年有什么新政策", ["later"]),
+    ("What is the fee for a work permit?", ["fee"]),
+    ("Is there a 2025 version of the talent policy?", ["later"]),
+])
+def test_details_asked(question, expected):
+    assert names(question) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "企业注销找哪个部门",
+    "哪几个部门负责知识产权纠纷调解",      # 哪几个 asks who
+    "我们是几个大学同学一起创业的，能不能进孵化器",  # 几个 tells the story
+    "我2023年开的店，想注销找谁",            # a year in a story, not a later policy
+    "营业执照上的地址要改，网上能办吗",      # an address being changed, not asked for
+    "申请材料能不能少交一些",                # fewer papers, not which
+    "Which department is in charge of VAT invoices?",
+])
+def test_no_detail_asked(question):
+    assert names(question) == []
+
+
+def test_a_year_counts_as_later_only_after_the_documents():
+    assert names("2021年的政策有哪些", 2021) == []
+    assert names("2022年的政策有哪些", 2021) == ["later"]
+
+
+def test_unstated_reads_the_measures():
+    [count] = asked_details("企业专属网页推出几项办理事项？", 2021)
+    assert unstated([count], ["推出6项基于企业专属网页的办理事项"]) is None
+    assert unstated([count], ["推进区级企业专属网页建设"]) is count
+    [contact] = asked_details("中心地址在哪", 2021)
+    assert unstated([contact], ["地址变更全程网办"]) is contact  # never stated by a plan
+
+
+def test_without_details_leaves_the_topic():
+    assert "不动产登记" in without_details("不动产登记中心地址在哪条路")
+    assert "哪条路" not in without_details("不动产登记中心地址在哪条路")
