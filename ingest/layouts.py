@@ -89,6 +89,7 @@ COMMA = Style("comma", 4, re.compile(r"^(\d{1,3})\s*、\s*(.+)$"), "第{n}项", 
 PAREN = Style("paren", 5, re.compile(r"^（(\d{1,3})）\s*(.+)$"), "第（{n}）项", "第{n}点")
 ARTICLE_STYLES = (CHAPTER, DIVISION, ARTICLE)
 ITEM_STYLES = (CHAPTER, DIVISION, PART, ITEM, DOT, COMMA, PAREN)
+ALL_STYLES = (CHAPTER, DIVISION, ARTICLE, PART, ITEM, DOT, COMMA, PAREN)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Marker:
 
     @property
     def value(self) -> int:
+        """The numeral's value: 十二 → 12, 21 → 21."""
         return int(self.numeral) if self.numeral.isdigit() else chinese_numeral(self.numeral)
 
 
@@ -149,7 +151,7 @@ def detect_layout(lines: list[str]) -> Layout:
     lines: the document's repaired lines. Raises PlanFormatError when nothing is numbered.
     """
     marks = [(i, m) for i, line in enumerate(lines)
-             if (m := find_marker(line, ARTICLE_STYLES + ITEM_STYLES))]
+             if (m := find_marker(line, ALL_STYLES))]
     if any(m.style is ARTICLE and m.value == 1 for _, m in marks):
         styles = ARTICLE_STYLES
     else:
@@ -262,6 +264,7 @@ class Draft:
 
     @property
     def text(self) -> str:
+        """The lines read so far, joined (a line break inside Chinese text is no space)."""
         return "".join(self.lines)
 
 

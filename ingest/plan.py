@@ -191,7 +191,7 @@ def assemble(blocks: list[Block], layout: Layout, restarts: dict[int, int | None
             number = next(order) if restarts[layout.measure] is not None else block.marker.value
             measures.append(measure_of(block, number, label(blocks, index, restarts),
                                        sections[-1], layout.noted))
-        elif sections and sections[-1].part == len(parts) and not (
+        elif sections and sections[-1].part == parts[-1].number and not (
                 measures and measures[-1].section == sections[-1].number):
             sections[-1] = replace(sections[-1], intro=sections[-1].intro + block.text)
     return parts, sections, measures

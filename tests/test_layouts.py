@@ -340,3 +340,11 @@ def test_measure_missing_its_note_is_an_error():
     text = (FIXTURES / "relief-measures.txt").read_text(encoding="utf-8")
     with pytest.raises(PlanFormatError, match="measure 3 has no 责任单位"):
         parse_plan(text.replace("(责任单位:市市场监管局)", ""))
+
+
+def test_half_width_marks_repaired_but_not_inside_figures():
+    plan = parse_plan("""某某措施
+(一)窗口9:30开放，补贴总额1,000万元,分两批发放。(牵头单位:区财政局;配合单位:区商务委)
+""")
+    assert plan.measure(1).text == "窗口9:30开放，补贴总额1,000万元，分两批发放。"
+    assert plan.measure(1).responsible_units == ("区财政局", "区商务委")
