@@ -1,0 +1,122 @@
+"""Document files as text: .txt, .md, .docx, .pdf (with a text layer), .html.
+
+Each reader returns the document's text with one paragraph (or table cell, or heading) a
+line, which is what :func:`ingest.plan.parse_plan` reads. The libraries are imported by the
+reader that needs them, so loading a plain-text plan (what the server does) imports none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+
+class DocumentError(ValueError):
+    """A file that cannot be read as a document (unknown type, no text, undecodable)."""
+
+
+def read_document(path: Path | str) -> str:
+    """The text of a document file, chosen by its extension.
+
+    path: a .txt, .md, .docx, .pdf, .html or .htm file.
+    Raises DocumentError for another extension, a PDF without text, or undecodable text.
+    """
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        known = ", ".join(sorted(READERS))
+        raise DocumentError(f"{path.name}: unsupported file type {path.suffix or '(none)'!r};"
+                            f" expected one of {known}")
+    return reader(path)
+
+
+def read_text(path: Path) -> str:
+    """A plain-text file: UTF-8 (with or without BOM), else GB18030 (older Chinese files)."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentError(f"{path.name}: neither UTF-8 nor GB18030 text")
+
+
+MD_MARKUP_RE = re.compile(r"^\s{0,3}(?:#{1,6}|>)\s*|\*\*|__", re.MULTILINE)
+
+
+def read_markdown(path: Path) -> str:
+    """A Markdown file without its heading, quote and bold marks (numbering is kept)."""
+    return MD_MARKUP_RE.sub("", read_text(path))
+
+
+def read_docx(path: Path) -> str:
+    """A Word file: its paragraphs and its tables' cells, in document order."""
+    import docx
+    from docx.table import Table
+
+    lines: list[str] = []
+    for item in docx.Document(str(path)).iter_inner_content():
+        if isinstance(item, Table):
+            for row in item.rows:
+                # A merged cell is returned once for every grid column it spans.
+                cells = [cell.text for cell in row.cells]
+                lines += [t for i, t in enumerate(cells) if i == 0 or t != cells[i - 1]]
+        else:
+            lines.append(item.text)
+    return "\n".join(lines)
+
+
+def read_pdf(path: Path) -> str:
+    """A PDF's text layer, page after page; a scan without one is an error."""
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    if not text.strip():
+        raise DocumentError(f"{path.name}: the PDF has no text layer (a scanned copy?); "
+                            "run OCR on it or supply the text")
+    return text
+
+
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
+    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
+    "p", "pre", "section", "table", "td", "th", "tr", "ul",
+})
+SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+
+
+def read_html(path: Path) -> str:
+    """An HTML page's visible text, one block element (paragraph, heading, cell) a line."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(read_text(path))
+    lines = [""]
+    html_lines(tree.body or tree.root, lines)
+    return "\n".join(line.strip() for line in lines if line.strip())
+
+
+def html_lines(node, lines: list[str]) -> None:
+    """Append the text under node to lines, starting a new line at each block element.
+
+    node: a selectolax node. lines: the lines so far; the last one is being written.
+    """
+    for child in node.iter(include_text=True):
+        if child.is_text_node:
+            # Whitespace in HTML source is layout, not text.
+            lines[-1] += re.sub(r"\s+", " ", child.text(deep=False))
+        elif child.tag == "br":
+            lines.append("")
+        elif child.is_element_node and child.tag not in SKIPPED_TAGS:
+            block = child.tag in BLOCK_TAGS
+            if block:
+                lines.append("")
+            html_lines(child, lines)
+            if block:
+                lines.append("")
+
+
+READERS: dict[str, Callable[[Path], str]] = {
+    ".txt": read_text, ".md": read_markdown, ".docx": read_docx, ".pdf": read_pdf,
+    ".html": read_html, ".htm": read_html,
+}
