@@ -23,7 +23,7 @@ from bot.needs import Need, NeedSplitter
 from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from bot.router import Route, Router
-from bot.scope import ScopeDecision, ScopeDetector, ScopeModel
+from bot.scope import ScopeDetector, ScopeModel
 from bot.selection import CitationSelector
 from bot.sessions import Sessions, Turn
 from bot.settings import Settings
@@ -215,8 +215,8 @@ class PolicyBot:
         if route:
             return needs, [self.routed(pipeline, route, query)], query
         if not needs:
-            ranking = search(pipeline, query).fused
-            return needs, [Outcome("none", [], ranking, refusal(query.lang))], query
+            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang))
+            return needs, [refused], query
         several = len(needs) > 1
         outcomes, last = [], query
         for need in needs:
@@ -244,17 +244,15 @@ class PolicyBot:
             measures = list(previous.measures)
             return self.decided(pipeline, query, measures, [Hit(n, 1.0) for n in measures],
                                 unstated(details, composer.texts(measures)), True, need)
-        found = search(pipeline, query)
-        if not found.fused:
+        found = examine(pipeline, query, details)
+        if not found.measures:
             return Outcome("none", [], [], composer.none_answer(query.lang, need))
-        measures = pipeline.selector.run(query, found.fused)
-        missing = unstated(details, composer.texts(measures))
         # A detail the measures do not state makes the answer partial, not a refusal, as long
         # as the plan has the topic: the scope check then leaves the figure signals out.
-        in_scope = (pipeline.scope.run(query, found.keyword, found.dense, measures[0],
-                                       topic_only=True).in_scope
-                    if missing else found.decision.in_scope)
-        return self.decided(pipeline, query, measures, found.fused, missing, in_scope, need)
+        in_scope = pipeline.scope.run(query, found.keyword, found.dense, found.fused[0].measure,
+                                      topic_only=bool(found.missing)).in_scope
+        return self.decided(pipeline, query, found.measures, found.fused, found.missing,
+                            in_scope, need)
 
     def decided(self, pipeline: Pipeline, query: Query, measures: list[int],
                 ranking: list[Hit], missing: Detail | None, in_scope: bool,
@@ -309,22 +307,33 @@ def unique(items) -> list:
 
 @dataclass(frozen=True)
 class Search:
-    """Both rankings, their fusion, and the scope decision for one query."""
+    """What search found for one need.
+
+    keyword, dense: each retriever's ranking. fused: their fusion.
+    measures: the measures to cite (empty when nothing was found).
+    missing: a detail the need asks for that those measures do not state, or None.
+    """
 
     keyword: list[Hit]
     dense: list[Hit]
     fused: list[Hit]
-    decision: ScopeDecision
+    measures: list[int]
+    missing: Detail | None
 
 
-def search(pipeline: Pipeline, query: Query) -> Search:
-    """Keyword and dense search, fused, and whether the plan covers the query at all."""
+def search(pipeline: Pipeline, query: Query) -> list[Hit]:
+    """Keyword and dense search, fused."""
+    return examine(pipeline, query, []).fused
+
+
+def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
+    """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
     keyword_hits = pipeline.keyword.run(query, TOP_K)
     dense_hits = pipeline.dense.run(query, TOP_K)
     fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
-    best = fused[0].measure if fused else None
-    decision = pipeline.scope.run(query, keyword_hits, dense_hits, best)
-    return Search(keyword_hits, dense_hits, fused, decision)
+    measures = pipeline.selector.run(query, fused) if fused else []
+    missing = unstated(details, pipeline.composer.texts(measures)) if measures else None
+    return Search(keyword_hits, dense_hits, fused, measures, missing)
 
 
 def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:

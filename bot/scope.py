@@ -146,14 +146,18 @@ class ScopeDetector:
         self.names_topic = names_topic
 
     def evidence(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
-                 best: int | None) -> ScopeEvidence:
-        """The detector's inputs for one question and its search results."""
+                 best: int | None, topic_only: bool = False) -> ScopeEvidence:
+        """The detector's inputs for one question and its search results.
+
+        topic_only: leave out the signals that the best measure lacks a figure or that
+        eligibility is asked (for a need whose missing detail is dealt with elsewhere).
+        """
         tokens = self.tokenizer.tokens(query.keywords)
         matched = [t for t in tokens if t in self.vocabulary]
         dense_top = dense_hits[0].score if dense_hits else 0.0
         dense_tail = dense_hits[-1].score if dense_hits else 0.0
         best_text = self.measure_texts.get(best, "") if best is not None else ""
-        return ScopeEvidence(
+        evidence = ScopeEvidence(
             bm25=math.log1p(keyword_hits[0].score) if keyword_hits else 0.0,
             coverage=len(matched) / len(tokens) if tokens else 0.0,
             matched=math.log1p(len(set(matched))),
@@ -168,6 +172,9 @@ class ScopeDetector:
                               and not HOME.search(query.text)),
             english=float(query.lang == "en"),
         )
+        if topic_only:
+            return replace(evidence, money_gap=0.0, figure_gap=0.0, conditions=0.0)
+        return evidence
 
     def is_small_talk(self, query: Query) -> bool:
         """True for a greeting or thanks and nothing else."""
@@ -187,10 +194,8 @@ class ScopeDetector:
         if (OFF_TOPIC.search(query.text)
                 and not self.names_topic(OFF_TOPIC.sub(" ", query.keywords))):
             return ScopeDecision(False, 0.0, "subject outside the plan")
-        evidence = self.evidence(query, keyword_hits, dense_hits, best)
-        if topic_only:
-            evidence = replace(evidence, money_gap=0.0, figure_gap=0.0, conditions=0.0)
-        probability = self.model.probability(evidence)
+        probability = self.model.probability(
+            self.evidence(query, keyword_hits, dense_hits, best, topic_only))
         return ScopeDecision(probability >= self.model.threshold, probability, "scope model")
 
 
