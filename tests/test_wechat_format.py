@@ -204,7 +204,7 @@ def test_long_partial_answer_pages_keep_related_marks_whole(department: Answer):
 
 
 def test_real_partial_answer_points_to_related_measures(bot: PolicyBot):
-    # The plan covers property registration (measures 30-35) but states no fee.
+    # The plan covers property registration (measures 30-36) but states no fee.
     answer = bot.ask("办理不动产登记要交多少钱？")
     assert answer.coverage == "partial" and answer.citations == [] and answer.related
     text = wechat_text(answer)

@@ -329,7 +329,7 @@ def test_partial_answer_on_a_phone(browser: Browser, server: Server) -> None:
     expect(page.locator(".pb-notice")).to_have_text(re.compile(r"^方案未写明"))
     expect(page.get_by_role("group", name="引用的措施")).to_have_count(0)
 
-    # A related chip opens by keyboard too, to the measure's text and the units to ask.
+    # A related chip opens by keyboard, to the measure's text and the units to ask.
     chip = chips.first
     name = chip.get_attribute("aria-label")
     chip.focus()
