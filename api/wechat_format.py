@@ -1,11 +1,12 @@
-"""An answer as WeChat shows it: plain text, citations as 【第21条】, a 责任单位 line, and pages
-that each fit one passive reply (at most 2,048 UTF-8 bytes)."""
+"""An answer as WeChat shows it: plain text, citations as 【第21条】, related measures as
+【相关：第35条】 (【Related: measure 35】 in English), a 责任单位 line, and pages that each fit one
+passive reply (at most 2,048 UTF-8 bytes)."""
 
 from __future__ import annotations
 
 import re
 
-from bot.answer import Answer
+from bot.answer import Answer, Citation
 
 # WeChat's limit on the Content of a passive text reply.
 REPLY_LIMIT_BYTES = 2048
@@ -33,12 +34,15 @@ def wechat_text(answer: Answer) -> str:
     answer: what ``PolicyBot.ask`` returned.
     """
     cited = {c.measure for c in answer.citations}
+    related = {c.measure for c in answer.related}
     text = plain(answer.answer)
-    text = MEASURE_REF.sub(lambda m: cite(m, cited), text)
-    if answer.citations and not any(line.startswith(UNITS_PREFIX)
-                                    for line in text.splitlines()):
+    text = MEASURE_REF.sub(lambda m: cite(m, cited, related), text)
+    # Where to turn: the units of the measures the answer rests on or, when the plan lacks the
+    # detail asked, those of the related measures, whose units can give it.
+    basis = answer.related if answer.coverage == "partial" else answer.citations
+    if basis and not any(line.startswith(UNITS_PREFIX) for line in text.splitlines()):
         lead, _, rest = text.partition("\n")
-        text = "\n".join(part for part in (lead, units_line(answer), rest) if part)
+        text = "\n".join(part for part in (lead, units_line(basis), rest) if part)
     return text.strip()
 
 
@@ -53,24 +57,30 @@ def plain(text: str) -> str:
     return BULLET.sub("", text)
 
 
-def cite(match: re.Match, cited: set[int]) -> str:
-    """【第21条】 for a measure the answer cites; other numbers are left as written.
+def cite(match: re.Match, cited: set[int], related: set[int]) -> str:
+    """【第21条】 for a measure the answer cites; 【相关：第35条】 for a related one, or
+    【Related: measure 35】 where an English answer says "measure 35"; other numbers are left
+    as written.
 
-    match: a MEASURE_REF match. cited: the measure numbers of the answer's citations.
+    match: a MEASURE_REF match. cited, related: the measure numbers of the answer's citations
+    and related measures.
     """
     number = int(match.group(1) or match.group(2))
-    return f"【第{number}条】" if number in cited else match.group(0)
+    if number in cited:
+        return f"【第{number}条】"
+    if number in related:
+        return f"【相关：第{number}条】" if match.group(1) else f"【Related: measure {number}】"
+    return match.group(0)
 
 
-def units_line(answer: Answer) -> str:
-    """责任单位： the units every cited measure shares (the department a list is about), or all
-    of them when they share none.
+def units_line(measures: list[Citation]) -> str:
+    """责任单位： the units every measure shares (the department a list is about), or all of
+    them when they share none.
 
-    answer: an answer with citations.
+    measures: the citations (or related measures) of an answer; at least one.
     """
-    units = [u for c in answer.citations for u in c.units]
-    ordered = list(dict.fromkeys(units))
-    shared = [u for u in ordered if all(u in c.units for c in answer.citations)]
+    ordered = list(dict.fromkeys(u for c in measures for u in c.units))
+    shared = [u for u in ordered if all(u in c.units for c in measures)]
     return UNITS_PREFIX + "、".join(shared or ordered)
 
 

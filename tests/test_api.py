@@ -17,9 +17,9 @@ def test_ask_contract(client):
                                                 "session_id": None})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "answerable", "citations", "retrieved", "session_id",
-                         "latency_ms"}
-    assert body["answerable"] is True
+    assert set(body) == {"answer", "answerable", "coverage", "citations", "related",
+                         "retrieved", "session_id", "latency_ms"}
+    assert body["answerable"] is True and body["coverage"] == "answered"
     assert body["citations"][0] == {
         "measure": 21, "section": "简化企业开办和注销流程",
         "units": ["区市场监管局", "区税务局", "区人社局"],
@@ -41,7 +41,23 @@ def test_session_is_kept(client):
 def test_refused_question_has_retrieved(client):
     body = client.post("/api/v1/ask", json={"question": "给我讲个笑话"}).json()
     assert body["answerable"] is False and body["citations"] == []
+    assert body["coverage"] == "none"
     assert len(body["retrieved"]) == 10
+
+
+# The plan covers property registration (its measures 30-36) but states no fee.
+@pytest.mark.parametrize(("question", "lead"), [
+    ("办理不动产登记要交多少钱？", "方案未写明"),
+    ("How much does property registration cost?", "The plan does not state")])
+def test_near_miss_is_partial_and_points_to_related_measures(client, question, lead):
+    body = client.post("/api/v1/ask", json={"question": question}).json()
+    assert body["coverage"] == "partial" and body["answerable"] is False
+    assert body["citations"] == [] and body["related"]
+    assert body["answer"].startswith(lead)
+    for related in body["related"]:
+        assert set(related) == {"measure", "section", "units", "text"}
+        assert 30 <= related["measure"] <= 36
+        assert all(unit in body["answer"] for unit in related["units"])
 
 
 def test_measure_record(client):
@@ -57,7 +73,12 @@ def test_health_and_docs(client):
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json()["measures"] == 100
     assert client.get("/docs").status_code == 200
-    assert "/api/v1/ask" in client.get("/openapi.json").json()["paths"]
+    openapi = client.get("/openapi.json").json()
+    assert "/api/v1/ask" in openapi["paths"]
+    answer = openapi["components"]["schemas"]["Answer"]["properties"]
+    assert answer["coverage"]["enum"] == ["answered", "partial", "none"]
+    assert "partial" in answer["coverage"]["description"]
+    assert answer["related"]["items"] == {"$ref": "#/components/schemas/Citation"}
 
 
 @pytest.mark.parametrize(("body", "headers"), [

@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import Server
 
 QUESTION = "企业注销找哪个部门？"
+# The plan covers property registration but states no fee: a partial answer.
+NEAR_MISS = "办理不动产登记要交多少钱？"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,8 @@ def test_completion_has_the_answer_and_its_citations(client: openai.OpenAI,
     assert choice.message.content == expected["answer"]
     assert "第21条" in choice.message.content and "区市场监管局" in choice.message.content
     assert completion.model_extra["citations"] == expected["citations"]
+    assert completion.model_extra["related"] == expected["related"]
+    assert completion.model_extra["coverage"] == "answered"
 
 
 def test_streamed_completion_joins_to_the_answer(client: openai.OpenAI, server: Server) -> None:
@@ -43,6 +47,8 @@ def test_streamed_completion_joins_to_the_answer(client: openai.OpenAI, server: 
     assert len({chunk.id for chunk in chunks}) == 1
     assert chunks[0].choices[0].delta.role == "assistant"
     assert [c["measure"] for c in chunks[0].model_extra["citations"]] == [21]
+    assert chunks[0].model_extra["coverage"] == "answered"
+    assert chunks[0].model_extra["related"] == ask(server, QUESTION)["related"]
     assert chunks[-1].choices[0].finish_reason == "stop"
     content = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
     assert "第21条" in content
@@ -60,8 +66,27 @@ def test_raw_stream_is_openai_chunks_ending_with_done(server: Server) -> None:
     assert data[-1] == "[DONE]"
     chunks = [json.loads(item) for item in data[:-1]]
     assert {chunk["object"] for chunk in chunks} == {"chat.completion.chunk"}
-    assert "citations" in chunks[0] and all("citations" not in c for c in chunks[1:])
+    first_only = {"coverage", "citations", "related"}
+    assert first_only <= set(chunks[0]) and all(not first_only & set(c) for c in chunks[1:])
     assert chunks[-1]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
+
+
+def test_partial_answer_carries_related_measures(client: openai.OpenAI,
+                                                server: Server) -> None:
+    messages = [{"role": "user", "content": NEAR_MISS}]
+    expected = ask(server, NEAR_MISS)
+    completion = client.chat.completions.create(model="policybot", messages=messages)
+    assert completion.model_extra["coverage"] == "partial"
+    assert completion.model_extra["citations"] == []
+    related = completion.model_extra["related"]
+    assert related and related == expected["related"]
+    assert completion.choices[0].message.content.startswith("方案未写明")
+
+    chunks = list(client.chat.completions.create(model="policybot", messages=messages,
+                                                 stream=True))
+    first = chunks[0].model_extra
+    assert (first["coverage"], first["citations"], first["related"]) == (
+        "partial", [], expected["related"])
 
 
 @pytest.mark.parametrize(("earlier", "measures"), [

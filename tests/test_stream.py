@@ -48,7 +48,7 @@ def test_events_are_citations_pieces_then_the_ask_body(server: Server, question:
                           timeout=30).json()
     assert without(final, VOLATILE) == without(expected, VOLATILE)
     assert "".join(data["text"] for name, data, _ in events if name == "delta") == final["answer"]
-    assert events[0][1] == {"citations": final["citations"]}
+    assert events[0][1] == {"citations": final["citations"], "related": final["related"]}
     # Delivered as it is sent, not buffered into one write at the end.
     assert events[-1][2] - events[0][2] > 0.1
 
@@ -65,6 +65,16 @@ def test_streamed_answer_is_cited_and_continues_a_session(server: Server) -> Non
                                                "session_id": previous["session_id"]})[-1][1]
         assert follow_up["session_id"] == previous["session_id"]
         assert [c["measure"] for c in follow_up["citations"]] == measures
+
+
+def test_near_miss_streams_related_measures(server: Server) -> None:
+    # The plan covers property registration but states no fee: a partial answer.
+    events = stream_events(server.url, {"question": "办理不动产登记要交多少钱？"})
+    final = events[-1][1]
+    assert final["coverage"] == "partial"
+    assert events[0][1] == {"citations": [], "related": final["related"]}
+    assert final["related"]
+    assert final["answer"].startswith("方案未写明")
 
 
 @pytest.mark.parametrize("body", [

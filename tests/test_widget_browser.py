@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 20_000
 QUESTION = "企业注销找哪个部门？"
+# The plan covers property registration (measures 30-36) but states no fee: a partial answer.
+NEAR_MISS = "办理不动产登记要交多少钱？"
+NEAR_MISS_EN = "How much does property registration cost?"
 
 # Records the length of the newest answer's text at every change, to see it stream in.
 WATCH_ANSWER = """() => {
@@ -307,4 +311,53 @@ def test_phone_width(browser: Browser, server: Server) -> None:
 
     page.get_by_role("button", name="关闭问答窗口").tap()
     expect(launcher).to_be_visible()
+    assert errors == []
+
+
+def test_partial_answer_on_a_phone(browser: Browser, server: Server) -> None:
+    width, height = 375, 740
+    page, errors = new_page(browser, viewport={"width": width, "height": height},
+                            device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto(f"{server.url}/")
+    page.get_by_role("button", name="打开营商政策问答").tap()
+    ask(page, "输入您的问题", NEAR_MISS)
+    related = page.get_by_role("group", name="相关措施，可向其责任单位咨询")
+    chips = related.get_by_role("button")
+    expect(chips.first).to_have_accessible_name(re.compile(r"^相关：第\d+条$"))
+    # What the plan does not state comes first, apart from the measures under it; nothing is
+    # offered as a citation.
+    expect(page.locator(".pb-notice")).to_have_text(re.compile(r"^方案未写明"))
+    expect(page.get_by_role("group", name="引用的措施")).to_have_count(0)
+
+    # A related chip opens by keyboard, to the measure's text and the units to ask.
+    chip = chips.first
+    name = chip.get_attribute("aria-label")
+    chip.focus()
+    page.keyboard.press("Enter")
+    expect(chip).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("region", name=name)).to_contain_text("责任单位：")
+    overflow = page.evaluate("""() => {
+      const log = document.getElementById("policybot-widget").shadowRoot
+        .querySelector(".pb-log");
+      return log.scrollWidth - log.clientWidth;
+    }""")
+    assert overflow == 0, "the conversation scrolls sideways"
+    page.screenshot(path=ARTIFACTS / "widget-partial-phone.png")
+    assert errors == []
+
+
+def test_partial_answer_in_english(browser: Browser, site: Site, cors_server: Server) -> None:
+    page, errors = new_page(browser, viewport={"width": 1280, "height": 800})
+    page.goto(site.embed_page("partial.html", cors_server))
+    page.get_by_role("button", name="Open the business policy Q&A").click()
+    ask(page, "Type your question", NEAR_MISS_EN)
+    related = page.get_by_role("group", name="Related measures; their responsible units can help")
+    chip = related.get_by_role("button").first
+    expect(chip).to_have_accessible_name(re.compile(r"^Related: measure \d+$"))
+    expect(chip).to_have_text(re.compile(r"^Measure \d+$"))
+    expect(page.locator(".pb-notice")).to_have_text(re.compile(r"^The plan does not state"))
+    chip.click()
+    expect(page.get_by_role("region", name=chip.get_attribute("aria-label"))).to_contain_text(
+        "Responsible units: ")
+    page.screenshot(path=ARTIFACTS / "widget-partial-en.png")
     assert errors == []

@@ -27,6 +27,10 @@ class AskRequest(BaseModel):
 
 @router.post("/ask", response_model=Answer)
 def ask(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)]) -> Answer:
-    """Answer a question from the plan, citing the measures it rests on; an empty or
-    over-long question is a 422."""
+    """Answer a question from the plan. ``coverage`` says how far the plan answers it:
+    ``answered`` (``citations`` are the measures the answer rests on), ``partial`` (the plan has
+    the topic but not the detail asked, e.g. a fee or an address: ``citations`` is empty and
+    ``related`` lists the measures whose 责任单位 to ask) or ``none``. An answered question may
+    also carry ``related``, for a need the plan covers only in part. An empty or over-long
+    question is a 422."""
     return bot.ask(body.question, body.session_id)

@@ -4,8 +4,10 @@ Any OpenAI client can talk to the bot as the model ``policybot``. The last user 
 question; the earlier user messages are replayed through the bot in a fresh session, so a
 follow-up resolves exactly as it would in a widget conversation. Sampling parameters
 (temperature, max_tokens, …) are accepted and ignored: the bot is extractive. Replies carry the
-citations twice: as text in the content, and as data in a top-level ``citations`` field (in a
-stream, on the first chunk).
+citations twice: as text in the content, and as data in top-level fields (in a stream, on the
+first chunk): ``citations``, ``related`` (measures to ask about when the plan has the topic but
+not the detail asked) and ``coverage`` (``answered``, ``partial`` or ``none``, as in
+``/api/v1/ask``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from api.deps import get_bot
 from api.fields import Text
 from api.routes.stream import answer_pieces, paced
-from bot.answer import Answer, Citation
+from bot.answer import Answer, Citation, Coverage
 from bot.policybot import InvalidQuestion, PolicyBot
 
 MODEL = "policybot"
@@ -145,14 +147,16 @@ class Choice(BaseModel):
 
 
 class ChatCompletion(BaseModel):
-    """A whole reply, with the citations as data."""
+    """A whole reply, with the citations, related measures and coverage as data."""
 
     id: str
     object: Literal["chat.completion"] = "chat.completion"
     created: int
     model: str
     choices: list[Choice]
+    coverage: Coverage
     citations: list[Citation]
+    related: list[Citation]
 
 
 def is_none(value: object) -> bool:
@@ -175,14 +179,17 @@ class ChunkChoice(BaseModel):
 
 
 class ChatCompletionChunk(BaseModel):
-    """One piece of a streamed reply; only the first chunk carries the citations."""
+    """One piece of a streamed reply; only the first chunk carries the coverage, citations and
+    related measures."""
 
     id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     created: int
     model: str
     choices: list[ChunkChoice]
+    coverage: Coverage | None = Field(None, exclude_if=is_none)
     citations: list[Citation] | None = Field(None, exclude_if=is_none)
+    related: list[Citation] | None = Field(None, exclude_if=is_none)
 
 
 class ModelCard(BaseModel):
@@ -229,16 +236,20 @@ def answer_conversation(bot: PolicyBot, messages: list[ChatMessage]) -> Answer:
 async def completion_chunks(answer: Answer, completion_id: str,
                             created: int) -> AsyncIterator[ServerSentEvent]:
     """answer: the bot's answer. completion_id, created: shared by every chunk. Yields OpenAI
-    chunks: role and citations, the content in pieces, the stop, then ``[DONE]``."""
+    chunks: role, coverage, citations and related measures, the content in pieces, the stop,
+    then ``[DONE]``."""
 
-    def chunk(delta: Delta, finish_reason: Literal["stop"] | None = None,
-              citations: list[Citation] | None = None) -> ServerSentEvent:
+    def chunk(delta: Delta, finish_reason: Literal["stop"] | None = None, *,
+              coverage: Coverage | None = None, citations: list[Citation] | None = None,
+              related: list[Citation] | None = None) -> ServerSentEvent:
         body = ChatCompletionChunk(
             id=completion_id, created=created, model=MODEL,
-            choices=[ChunkChoice(delta=delta, finish_reason=finish_reason)], citations=citations)
+            choices=[ChunkChoice(delta=delta, finish_reason=finish_reason)],
+            coverage=coverage, citations=citations, related=related)
         return ServerSentEvent(body.model_dump_json())
 
-    yield chunk(Delta(role="assistant", content=""), citations=answer.citations)
+    yield chunk(Delta(role="assistant", content=""), coverage=answer.coverage,
+                citations=answer.citations, related=answer.related)
     async for piece in paced(answer_pieces(answer.answer)):
         yield chunk(Delta(content=piece))
     yield chunk(Delta(), "stop")
@@ -259,7 +270,8 @@ def chat_completions(body: ChatCompletionRequest, bot: Annotated[PolicyBot, Depe
         return EventSourceResponse(completion_chunks(answer, completion_id, created))
     return ChatCompletion(id=completion_id, created=created, model=MODEL,
                           choices=[Choice(message=AssistantMessage(content=answer.answer))],
-                          citations=answer.citations)
+                          coverage=answer.coverage, citations=answer.citations,
+                          related=answer.related)
 
 
 @router.get("/models", response_model=ModelList)

@@ -1,7 +1,8 @@
 """POST /api/v1/ask/stream: the answer as Server-Sent Events.
 
-Events, in order: ``citations`` (``{"citations": [...]}``), ``delta`` (``{"text": ...}``, the
-answer in pieces that join to the full text), ``answer`` (the full ``/api/v1/ask`` body).
+Events, in order: ``citations`` (``{"citations": [...], "related": [...]}``), ``delta``
+(``{"text": ...}``, the answer in pieces that join to the full text), ``answer`` (the full
+``/api/v1/ask`` body, with ``coverage``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ PIECE = re.compile(r".+?(?:[。；！？，：、]\n*|[.;!?,:] |\n+|\Z)", re.DOT
 
 
 class CitationsEvent(BaseModel):
-    """First event: the measures the answer rests on."""
+    """First event: the measures the answer rests on, and the related measures to ask about."""
 
     citations: list[Citation]
+    related: list[Citation]
 
 
 class DeltaEvent(BaseModel):
@@ -60,8 +62,9 @@ async def paced(pieces: list[str]) -> AsyncIterator[str]:
 
 async def answer_events(answer: Answer) -> AsyncIterator[ServerSentEvent]:
     """answer: the bot's answer; yields it as citations, deltas, then the whole body."""
-    yield ServerSentEvent(CitationsEvent(citations=answer.citations).model_dump_json(),
-                          event="citations")
+    yield ServerSentEvent(
+        CitationsEvent(citations=answer.citations, related=answer.related).model_dump_json(),
+        event="citations")
     async for piece in paced(answer_pieces(answer.answer)):
         yield ServerSentEvent(DeltaEvent(text=piece).model_dump_json(), event="delta")
     yield ServerSentEvent(answer.model_dump_json(), event="answer")

@@ -41,6 +41,9 @@
       searching: "正在查找相关措施…",
       cites: "引用的措施",
       chip: (n) => `第${n}条`,
+      related: "相关",
+      relatedGroup: "相关措施，可向其责任单位咨询",
+      relatedChip: (n) => `相关：第${n}条`,
       units: "责任单位：",
       rate: "这个回答有帮助吗？",
       up: "有帮助",
@@ -79,6 +82,9 @@
       searching: "Looking up the plan…",
       cites: "Measures cited",
       chip: (n) => `Measure ${n}`,
+      related: "Related",
+      relatedGroup: "Related measures; their responsible units can help",
+      relatedChip: (n) => `Related: measure ${n}`,
       units: "Responsible units: ",
       rate: "Was this answer helpful?",
       up: "Helpful",
@@ -112,7 +118,8 @@
     return node;
   }
 
-  // --- conversation state: { session_id, turns: [{ question, answer, citations, rating }] }
+  // --- conversation state:
+  // { session_id, turns: [{ question, answer, coverage, citations, related, rating }] }
   function loadState() {
     try {
       const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY));
@@ -216,17 +223,28 @@
       el("p", { class: "pb-text", text: question }));
   }
 
-  /** Citation chips; each expands to the measure's section, text and responsible units. */
-  function citationBlock(citations) {
+  /** Measure chips; each expands to the measure's section, text and responsible units.
+   * related: false for the measures the answer rests on; true for related measures (the plan
+   * has the topic but not the detail asked), which look different, start with a visible
+   * "相关" label and are named "相关：第35条" so that they are never taken for citations. */
+  function citationBlock(citations, related) {
     const id = ++messageCount;
-    const chips = el("div", { class: "pb-chips", role: "group", "aria-label": t.cites });
+    const chips = el("div", { class: "pb-chips", role: "group",
+                              "aria-label": related ? t.relatedGroup : t.cites });
+    if (related) {
+      chips.append(el("span", { class: "pb-chips-label", "aria-hidden": "true",
+                                text: t.related }));
+    }
     const bodies = el("div", { class: "pb-cite-bodies" });
     for (const c of citations) {
       const bodyId = `pb-cite-${id}-${c.measure}`;
-      const chip = el("button", { type: "button", class: "pb-chip", "aria-expanded": "false",
-                                  "aria-controls": bodyId, text: t.chip(c.measure) });
-      const body = el("div", { id: bodyId, class: "pb-cite", role: "region",
-                               "aria-label": t.chip(c.measure) },
+      const name = related ? t.relatedChip(c.measure) : t.chip(c.measure);
+      const chip = el("button", { type: "button", "aria-expanded": "false",
+                                  class: related ? "pb-chip pb-chip-related" : "pb-chip",
+                                  "aria-controls": bodyId, "aria-label": name,
+                                  text: t.chip(c.measure) });
+      const body = el("div", { id: bodyId, class: related ? "pb-cite pb-cite-related" : "pb-cite",
+                               role: "region", "aria-label": name },
         el("p", { class: "pb-cite-head" },
           el("strong", { text: t.chip(c.measure) }), ` · ${c.section}`),
         el("p", { class: "pb-cite-text", text: c.text }),
@@ -241,7 +259,7 @@
       chips.append(chip);
       bodies.append(body);
     }
-    return el("div", { class: "pb-cites" }, chips, bodies);
+    return el("div", { class: related ? "pb-cites pb-related" : "pb-cites" }, chips, bodies);
   }
 
   /** 👍/👎 for one turn, then an optional comment (sent as an update of the same rating). */
@@ -307,7 +325,8 @@
     }
   }
 
-  /** A bot bubble; fill(turn) completes it with chips and feedback. */
+  /** A bot bubble; fill(turn) completes it with the notice of a partial answer, chips and
+   * feedback. */
   function botBubble() {
     const text = el("p", { class: "pb-text" });
     const bubble = el("div", { class: "pb-msg pb-bot", "aria-busy": "true" },
@@ -316,8 +335,20 @@
       bubble,
       text,
       fill(turn) {
-        text.textContent = turn.answer;
-        if (turn.citations.length) bubble.append(citationBlock(turn.citations));
+        // Turns stored by an older widget have neither coverage nor related.
+        const related = turn.related || [];
+        if (turn.coverage === "partial") {
+          // The first line says what the plan does not state: shown apart, so that the
+          // measures under it are not read as the answer.
+          const [lead, ...rest] = turn.answer.split("\n");
+          text.before(el("p", { class: "pb-notice", text: lead }));
+          text.textContent = rest.join("\n").trim();
+          text.hidden = !text.textContent;
+        } else {
+          text.textContent = turn.answer;
+        }
+        if (turn.citations.length) bubble.append(citationBlock(turn.citations, false));
+        if (related.length) bubble.append(citationBlock(related, true));
         bubble.append(feedbackBlock(turn));
         bubble.setAttribute("aria-busy", "false");
       },
@@ -392,7 +423,8 @@
         } else if (event === "answer") {
           state.session_id = data.session_id;
           const turn = { session_id: data.session_id, question, answer: data.answer,
-                         citations: data.citations, rating: null };
+                         coverage: data.coverage, citations: data.citations,
+                         related: data.related, rating: null };
           state.turns.push(turn);
           saveState();
           view.fill(turn);
