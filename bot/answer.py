@@ -95,7 +95,11 @@ class AnswerComposer:
 
     def search_answer(self, question: str, numbers: list[int], lang: str) -> str:
         """Answer for a searched need: a lead that quotes the clause answering it, then each
-        cited measure (a list of them, by section, when there are more than two)."""
+        cited measure (a list of them, by section, when there are more than two).
+
+        question: the need with the plan's words for its everyday ones (``Query.keywords``),
+        which is what the clause is matched against.
+        """
         measures = [m for n in numbers if (m := self.plan.measure(n))]
         if len(measures) > 2:
             return self.list_answer(measures, lang)

@@ -27,6 +27,9 @@ INSTRUCTION = re.compile(
     r"越狱|开发者模式|系统通知|隐藏规则|你的规则|你的设定|忘掉你|忘记你|不要引用|别引用|"
     r"(?:你)?不用管.{0,8}(?:政策|文件|规则|方案)|"
     r"用你自己的知识|编一个|编造|把.{0,12}改(?:为|成)|照此回答|按我说的|环境变量|管理员口令|"
+    r"我是你的(?:开发者|主人|管理员)|命令你|(?:关闭|解除|取消)(?:你的)?限制|"
+    r"你是谁|你叫什么|你是(?:机器人|真人|人工)|真人客服|什么模型|大模型|"
+    r"who are you|your name|are you (?:a |an )?(?:real|bot|robot|human|person|ai)\b|"
     r"system prompt|jailbreak|developer mode|\bDAN\b|environment variables?|admin token|"
     r"ignore (?:all |any |the |your )?(?:previous|above|prior|earlier|instructions|rules)"
     r"(?: instructions| rules)?|disregard (?:all|the|your|previous)(?: \w+)?(?: instructions)?",
@@ -115,8 +118,11 @@ class NeedSplitter:
                 needs[-1].extend(context)
             else:
                 needs.append(context)
+        # Once instructions are cut out, only questions are answered: what is left of "现在批准
+        # 我的申请" is an order, not a question.
+        groups = [g for g in needs if not instructed or any(s.asks for s in g)]
         found = [Need(join(group), join([s for s in group if s.asks] or group))
-                 for group in needs if any(s.topical for s in group) or len(needs) == 1]
+                 for group in groups if any(s.topical for s in group) or len(groups) == 1]
         return found[:MAX_NEEDS], instructed
 
     def sentence(self, text: str, starts_need: bool) -> Sentence | None:
@@ -137,10 +143,11 @@ def strip_instructions(text: str) -> tuple[str, bool]:
     kept = []
     for piece in re.split(r"(?<=[。！？!?；;\n，,：:])", text):
         if INSTRUCTION.search(piece):
-            # Keep what follows the instruction in the same clause ("… and tell me X").
+            # What follows the instruction is kept only when it goes on to a request of its
+            # own ("… and tell me X"); the rest of "你叫什么名字" is no question.
             rest = INSTRUCTION.split(piece)[-1]
-            piece = rest if not INSTRUCTION.search(rest) else ""
-            piece = re.sub(r"^\W*(?:and|then|然后|再|并)?\s*", "", piece, flags=re.IGNORECASE)
+            follows = re.match(r"\W*(?:and|then|然后|再|并)\b\s*", rest, re.IGNORECASE)
+            piece = rest[follows.end():] if follows and not INSTRUCTION.search(rest) else ""
         kept.append(piece)
     return "".join(kept), True
 

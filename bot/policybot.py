@@ -83,8 +83,7 @@ def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel)
         dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
-        scope=ScopeDetector(tokenizer, keyword.vocabulary,
-                            {m.number: m.text for m in plan.measures}, model, names_topic),
+        scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
         selector=CitationSelector(keyword, dense),
         composer=AnswerComposer(plan),
@@ -248,9 +247,8 @@ class PolicyBot:
         if not found.measures:
             return Outcome("none", [], [], composer.none_answer(query.lang, need))
         # A detail the measures do not state makes the answer partial, not a refusal, as long
-        # as the plan has the topic: the scope check then leaves the figure signals out.
-        in_scope = pipeline.scope.run(query, found.keyword, found.dense, found.fused[0].measure,
-                                      topic_only=bool(found.missing)).in_scope
+        # as the plan has the topic.
+        in_scope = pipeline.scope.run(query, found.keyword, found.dense).in_scope
         return self.decided(pipeline, query, found.measures, found.fused, found.missing,
                             in_scope, need)
 
@@ -267,7 +265,7 @@ class PolicyBot:
             return Outcome("partial", related, ranking,
                            composer.partial_answer(missing, related, query.lang))
         return Outcome("answered", measures, ranking,
-                       composer.search_answer(query.text, measures, query.lang))
+                       composer.search_answer(query.keywords, measures, query.lang))
 
     def routed(self, pipeline: Pipeline, route: Route, query: Query) -> Outcome:
         """The outcome for a question the plan's structure answers; keyword search only fills

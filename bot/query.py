@@ -33,7 +33,7 @@ STOPWORDS = frozenset("""
 一下 问 问题 一个 有没有 没有 是不是 多少 几 多久 公司 企业 咱们 我司 本公司 咨询 了解 知道
 告诉 找 部门 负责 管 办 去 跑 需要 应该 还是 就 都 也 还 又 让 给 对 把 被 从 向 到 上 下 里 中
 呢 么 嗯 好 现在 目前 普陀 普陀区 上海 上海市 区里 区 政府 方案 行动 行动方案 规定 政策里
-条 项 内容 a an
+条 项 内容 不能 不能不 不可以 能否 是否 不是 不要 不用 a an
 the of to in on for and or is are do does what which who how can i we my our you your it its
 this that with about any there be please tell me us be by at from as will would
 """.split())

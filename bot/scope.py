@@ -1,4 +1,4 @@
-"""Is a question covered by the plan? A calibrated out-of-scope detector.
+"""Does the plan have a need's topic at all? A calibrated out-of-scope detector.
 
 A single dense-score threshold cannot tell (an unanswerable question can score 0.89 and an
 answerable one 0.75), so the decision combines several signals in a logistic model whose
@@ -7,10 +7,11 @@ test set:
 
 - how much of the question is plan vocabulary, and how strongly keyword search matches;
 - how strongly and how distinctly dense search matches, and whether both searches agree;
-- whether it asks for a sum of money, or a figure (how many, how long), that the best
-  measure does not state;
-- whether it asks who qualifies (the plan sets no eligibility rules);
 - whether it names another district or city.
+
+Whether the measures state the detail a need asks for (a fee, a deadline…) is not this
+module's question: ``bot.details`` decides that, and a topic the plan has with a detail it does
+not state is a partial answer, not a refusal.
 
 Greetings are answered as greetings. Subjects the plan never deals with (the weather, shares,
 personal income tax…) are refused when the question names no topic of the plan besides; a
@@ -23,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.query import Query, Tokenizer
@@ -37,7 +38,12 @@ OFF_TOPIC = re.compile(
     r"天气|下雨|气温|weather|笑话|joke|作文|写诗|一首诗|诗歌|poem|essay|股票|基金|比特币|炒股|"
     r"stock tip|crypto|bitcoin|彩票|lottery|个税|个人所得税|年终奖|personal income tax|房贷利率|"
     r"公积金|社保缴费比例|社保基数|最低工资|minimum wage|退休|养老金|医保|子女入学|上学|入学|小学|"
-    r"幼儿园|辞职信|情书|菜谱|减肥|旅游|电影|游戏",
+    r"幼儿园|辞职信|简历|情书|菜谱|减肥|旅游|电影|游戏",
+    re.IGNORECASE)
+# Help with breaking the law is refused whatever topic of the plan it names.
+UNLAWFUL = re.compile(
+    r"假发票|虚开|洗钱|逃税|偷税|漏税|骗税|骗补|骗取|冒用|盗用|伪造|造假|绕过监管|黑进|黑客|"
+    r"fake invoice|launder|evade tax|tax evasion|\bhack|forge|impersonat",
     re.IGNORECASE)
 
 SMALL_TALK_REASON = "small talk"
@@ -52,22 +58,8 @@ OTHER_PLACES = re.compile(
     r"苏州|南京|天津|重庆|成都|武汉|全国|国家层面|pudong|xuhui|minhang|jing'an|beijing|shenzhen|"
     r"hangzhou|guangzhou|nationwide", re.IGNORECASE)
 HOME = re.compile(r"普陀|putuo", re.IGNORECASE)
-# Asking for an amount of money, or for a count, duration or share; the feature fires when the
-# best measure states no such figure (the plan, for one, names no sums of money at all).
-ASKS_MONEY = re.compile(r"多少钱|多少元|几元|几块|收费|费用|手续费|办证费|登记费|费率|利率|奖金|"
-                        r"金额|补贴多少|补多少|奖励多少|罚多少|价格|how much (?:money|does|is)|"
-                        r"\bfees?\b|\bcosts?\b|\bprice|interest rate|amount of", re.IGNORECASE)
-MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元)|[一二三四五六七八九十百千万]+元")
-ASKS_FIGURE = re.compile(r"多少(?!钱|元)|几(?:天|年|月|次|项|条|分钟|小时|个工作日|成)|多久|"
-                         r"多长时间|比例|百分之|how many|how long|what percentage|what share",
-                         re.IGNORECASE)
-# Asking who qualifies: the plan lists what the district will do, not eligibility rules.
-ASKS_CONDITIONS = re.compile(r"什么条件|哪些条件|申请条件|资格|门槛|符合.{0,6}条件|要满足|"
-                             r"eligib|qualif|requirements? (?:for|to)|who can apply", re.IGNORECASE)
-FIGURE = re.compile(r"\d|[一二三四五六七八九十百]+(?:项|个|次|天|分钟|小时|年|%)|一次|全覆盖|百分")
-
-FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "money_gap",
-            "figure_gap", "conditions", "other_place", "english")
+FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "other_place",
+            "english")
 
 
 @dataclass(frozen=True)
@@ -80,9 +72,6 @@ class ScopeEvidence:
     dense: float
     dense_gap: float
     agree: float
-    money_gap: float
-    figure_gap: float
-    conditions: float
     other_place: float
     english: float
 
@@ -131,71 +120,52 @@ class ScopeDetector:
     """Decides whether the plan covers a question.
 
     tokenizer: the domain tokenizer; vocabulary: the keyword index's vocabulary.
-    measure_texts: measure number → text, to check whether a figure is present.
     model: fitted weights.
     names_topic: whether a text names a topic of the plan.
     """
 
-    def __init__(self, tokenizer: Tokenizer, vocabulary: set[str],
-                 measure_texts: dict[int, str], model: ScopeModel,
+    def __init__(self, tokenizer: Tokenizer, vocabulary: set[str], model: ScopeModel,
                  names_topic: Callable[[str], bool]) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
-        self.measure_texts = measure_texts
         self.model = model
         self.names_topic = names_topic
 
-    def evidence(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
-                 best: int | None, topic_only: bool = False) -> ScopeEvidence:
-        """The detector's inputs for one question and its search results.
-
-        topic_only: leave out the signals that the best measure lacks a figure or that
-        eligibility is asked (for a need whose missing detail is dealt with elsewhere).
-        """
+    def evidence(self, query: Query, keyword_hits: list[Hit],
+                 dense_hits: list[Hit]) -> ScopeEvidence:
+        """The detector's inputs for one question and its search results."""
         tokens = self.tokenizer.tokens(query.keywords)
         matched = [t for t in tokens if t in self.vocabulary]
         dense_top = dense_hits[0].score if dense_hits else 0.0
         dense_tail = dense_hits[-1].score if dense_hits else 0.0
-        best_text = self.measure_texts.get(best, "") if best is not None else ""
-        evidence = ScopeEvidence(
+        return ScopeEvidence(
             bm25=math.log1p(keyword_hits[0].score) if keyword_hits else 0.0,
             coverage=len(matched) / len(tokens) if tokens else 0.0,
             matched=math.log1p(len(set(matched))),
             dense=dense_top,
             dense_gap=dense_top - dense_tail,
             agree=agreement(keyword_hits, dense_hits),
-            money_gap=float(bool(ASKS_MONEY.search(query.text)) and not MONEY.search(best_text)),
-            figure_gap=float(bool(ASKS_FIGURE.search(query.text))
-                             and not FIGURE.search(best_text)),
-            conditions=float(bool(ASKS_CONDITIONS.search(query.text))),
             other_place=float(bool(OTHER_PLACES.search(query.text))
                               and not HOME.search(query.text)),
             english=float(query.lang == "en"),
         )
-        if topic_only:
-            return replace(evidence, money_gap=0.0, figure_gap=0.0, conditions=0.0)
-        return evidence
 
     def is_small_talk(self, query: Query) -> bool:
         """True for a greeting or thanks and nothing else."""
         return bool(SMALL_TALK.match(query.text.strip()))
 
-    def run(self, query: Query, keyword_hits: list[Hit], dense_hits: list[Hit],
-            best: int | None, topic_only: bool = False) -> ScopeDecision:
-        """Answer or refuse, with the probability and the reason.
-
-        topic_only: decide whether the plan has the topic at all, leaving out the signals that
-        the best measure lacks a figure or that eligibility is asked (the caller deals with
-        missing details).
-        """
+    def run(self, query: Query, keyword_hits: list[Hit],
+            dense_hits: list[Hit]) -> ScopeDecision:
+        """Answer or refuse, with the probability and the reason."""
         if self.is_small_talk(query):
             return ScopeDecision(False, 0.0, SMALL_TALK_REASON)
+        if UNLAWFUL.search(query.text):
+            return ScopeDecision(False, 0.0, "help with breaking the law")
         # The off-topic phrase's own words ("社保缴费比例" holds 缴费) name no plan topic.
         if (OFF_TOPIC.search(query.text)
                 and not self.names_topic(OFF_TOPIC.sub(" ", query.keywords))):
             return ScopeDecision(False, 0.0, "subject outside the plan")
-        probability = self.model.probability(
-            self.evidence(query, keyword_hits, dense_hits, best, topic_only))
+        probability = self.model.probability(self.evidence(query, keyword_hits, dense_hits))
         return ScopeDecision(probability >= self.model.threshold, probability, "scope model")
 
 

@@ -1,9 +1,14 @@
 """Fit the out-of-scope detector on the dev and calibration sets (never on the test set).
 
-    python -m evals.calibrate [--gold evals/gold/dev.jsonl evals/gold/calibration.jsonl]
+    python -m evals.calibrate [--gold evals/gold/dev.jsonl evals/gold/owner-dev.jsonl
+                                      evals/gold/calibration.jsonl]
 
-Questions the router answers, follow-up turns and greetings are left out: the model only
-decides the searched questions. Writes ``bot/scope_model.json``.
+The model decides whether the plan has a need's topic at all, so each question is examined as
+the bot examines it: split into needs (only single-need questions are used, since the label
+is the message's) and searched. A question labelled out of scope that asks for a detail the
+measures do not state is left out: under the three outcomes it may be a partial answer, so
+its label says nothing about the topic. Questions the router answers, follow-up turns and
+greetings are left out too. Writes ``bot/scope_model.json``.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.policybot import PolicyBot, load_bot, search
+from bot.details import asked_details
+from bot.policybot import PolicyBot, examine, load_bot
 from bot.scope import FEATURES, ScopeEvidence, ScopeModel
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 
-DEFAULT_GOLD = (Path("evals/gold/dev.jsonl"), Path("evals/gold/calibration.jsonl"))
+DEFAULT_GOLD = (Path("evals/gold/dev.jsonl"), Path("evals/gold/owner-dev.jsonl"),
+                Path("evals/gold/calibration.jsonl"))
 # The threshold starts where 1% of the answerable training questions would be refused, then is
 # lowered by a safety margin: questions phrased unlike any training question score lower, and a
 # wrong refusal costs an owner more than a cited answer to a question near the plan's edge.
@@ -27,7 +34,7 @@ SAFETY_MARGIN = 0.7
 
 
 def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndarray]:
-    """Evidence vectors and labels (1 = answerable) for the searched questions."""
+    """Evidence vectors and labels (1 = the plan has the topic) for the searched questions."""
     pipeline = bot.pipeline
     rows, labels = [], []
     for item in items:
@@ -36,11 +43,16 @@ def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndar
         query = pipeline.analyzer.run(item.question)
         if pipeline.router.run(query) or pipeline.scope.is_small_talk(query):
             continue
-        found = search(pipeline, query)
-        best = found.fused[0].measure if found.fused else None
-        evidence = pipeline.scope.evidence(query, found.keyword, found.dense, best)
+        needs, _ = pipeline.needs.run(query.text)
+        if len(needs) != 1:
+            continue
+        part = pipeline.analyzer.part(needs[0].text, query.lang)
+        found = examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
+        if not found.measures or (found.missing and item.coverage == "none"):
+            continue
+        evidence = pipeline.scope.evidence(part, found.keyword, found.dense)
         rows.append(evidence.vector())
-        labels.append(float(item.answerable))
+        labels.append(float(item.coverage != "none"))
     return np.array(rows), np.array(labels)
 
 
@@ -82,6 +94,9 @@ def main() -> None:
     print(f"{len(y)} questions ({int(y.sum())} answerable); threshold {model.threshold}")
     print(f"on these: refusal accuracy {refused:.3f}, false refusals {wrongly:.3f}")
     print("weights:", model.weights, "bias:", model.bias)
+    for q in (0.01, 0.05, 0.1):
+        print(f"P(in scope) at the {q:.0%} quantile: answerable "
+              f"{np.quantile(p[y == 1], q):.3f}, out of scope {np.quantile(p[y == 0], 1 - q):.3f}")
 
 
 if __name__ == "__main__":
