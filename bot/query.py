@@ -24,6 +24,8 @@ from ingest.plan import Plan
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 CHINESE_WORD_RE = re.compile(r"[\u3400-\u9fff]+")
 LATIN_RE = re.compile(r"[A-Za-z]")
+# Words people slip into a set phrase without changing it.
+FILLER = "[了个点人一家的想要些都也就]?"
 PUNCTUATION_RE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 # Words that carry the question's intent, not its topic; keyword search ignores them.
@@ -72,7 +74,9 @@ class QueryAnalyzer:
 
     def __init__(self, terms: set[str]) -> None:
         self._typo_re = alternation(TYPOS)
-        self._colloquial_re = alternation(COLLOQUIAL)
+        # Spoken phrases come with fillers inside them: 被人抄 is 被抄, 不想干了 is 不干了.
+        self._colloquial = [(re.compile(FILLER.join(map(re.escape, key))), terms)
+                            for key, terms in COLLOQUIAL.items()]
         self._english = sorted(ENGLISH.items(), key=lambda kv: -len(kv[0]))
         self._terms = terms | set(DOMAIN_TERMS)
         self._by_sound: dict[tuple[str, ...], str] = {}
@@ -93,7 +97,7 @@ class QueryAnalyzer:
 
     def expand(self, text: str) -> str:
         """Normalised text plus the plan's terms for the everyday or English words in it."""
-        extra = [COLLOQUIAL[m.group(0)] for m in self._colloquial_re.finditer(text)]
+        extra = [terms for phrase, terms in self._colloquial if phrase.search(text)]
         lowered = text.lower()
         for phrase, terms in self._english:
             if re.search(rf"(?<![a-z]){re.escape(phrase)}", lowered):
