@@ -57,8 +57,14 @@ DETAILS: tuple[Detail, ...] = (
         "多少钱|几块钱|多少元|几元|收费|收不收费|要钱吗|花钱|交钱|付钱|费用|手续费|工本费",
         "办证费|登记费|服务费|费率|利率|利息|奖金|金额(?:是|有)?多少|多少金额",
         "额度(?:是|有)?多少|多少额度|最高额度|补贴多少|补多少|补贴标准|奖励多少|奖多少",
-        "能拿多少|能领多少|给多少|贷多少|最高多少|罚多少|价格",
-        r"how much|\bfees?\b|\bcosts?\b|\bprice\b|interest rate|amounts? of",
+        "能拿多少|能领多少|给多少|贷多少|最高多少|罚多少|价格|额度|贵不贵|便不便宜|收多少",
+        "(?:补贴|补助|资助|奖励|扶持)(?:的)?标准|年化|税率|征收率|补偿金|赔偿|N\\+1",
+        # Any named charge asked about ("快递费是我自己出吗", "要交调解费吗").
+        "[\u4e00-\u9fff]{1,3}费(?:用)?(?:是|要|多少|谁出|谁付|自己出|贵|吗|么)",
+        "(?:注册资本|资金|资本|本金)(?:要|需要|最少|至少)?(?:多少|几)",
+        # "pay taxes and fees online" names fees without asking what they are.
+        r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|\b(?:any|a) (?:fee|charge)s?\b",
+        r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b"), MONEY),
     Detail("hours", "办公时间", "opening hours", pattern(
         "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
@@ -70,30 +76,50 @@ DETAILS: tuple[Detail, ...] = (
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
         "哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
         "怎么走|坐地铁|停车|电话|热线|手机号|联系方式|网址|网站是|官网|邮箱|二维码|公众号叫",
-        "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪",
+        "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪|几楼|哪一?层|几号窗口",
+        "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)",
+        "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
+        "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
         r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
-        r"(?:what|which) is the website|\burl\b|e-?mail",
+        r"(?:what|which) is the website|\burl\b|e-?mail|which floor|"
+        r"who is the contact|download (?:link|the app)",
         "where (?:is|are) (?:the|it)|located|how do i get there"), None),
-    Detail("materials", "需要准备的材料", "which documents or materials to bring", pattern(
+    Detail("materials", "需要准备的材料或表格", "which documents, forms or materials to bring",
+           pattern(
         # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
         "(?:什么|哪些|啥)(?:材料|资料|证件|文件|手续)|材料(?:有哪些|清单|都有啥)",
         "(?:带|准备|提交|交)(?:什么|哪些|啥)|模板|范本|样表|表格.{0,4}下载",
-        "下载.{0,4}(?:表格|模板|文本)|格式文本",
+        "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)|电子版",
+        "(?:要|需要)带.{0,10}(?:吗|么)|带.{0,6}(?:原件|复印件|身份证|公章)",
         "paperwork|what documents|which documents|what to bring|what materials",
         "documents? (?:do i|should i|are) (?:need|required|bring)|template|form to download"),
         None),
     Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
-        "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
+        "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业|(?:有)?什么要求|要求是什么",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),
+    Detail("items", "具体名单或清单", "the specific list of items", pattern(
+        # The entries of a list the plan names ("免罚清单具体有哪些条目"), not the plan's
+        # own measures on a topic.
+        "具体(?:是)?哪(?:两|几|[0-9一二三四五六七八九十]+)(?:个|项|条|家)?(?!部门|单位|局|委|个部门)",
+        "(?:清单|名单|目录)(?:里|上|中)?(?:具体)?(?:有|是|包括)?哪些",
+        "哪些(?:条目|事项|项目)(?:在|列入|属于)",
+        "which (?:ones|items) (?:are|exactly)|what exactly are the"),
+        # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）").
+        pattern(r"[（(][^）)]{2,}、[^）)]{2,}[）)]")),
+    Detail("steps", "具体办理流程", "the step-by-step procedure", pattern(
+        # The procedure itself, not whether it was simplified ("注销流程简化了吗").
+        "具体(?:流程|步骤|操作|怎么操作)|(?:办理|申请|操作|申报)(?:的)?(?:流程|步骤)(?:是|有)",
+        "流程是(?:什么|怎样|啥)|(?:哪些|什么|几个)步骤|一步一步|step by step",
+        "what are the steps|procedure for|application process"), None),
     Detail("duration", "办理时限", "how long it takes or the deadline", pattern(
         "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少天|时限|期限|截止",
-        "什么时候|何时|哪天|啥时候",
+        "什么时候|何时|哪天|啥时候|多快|几号|申报时间|申报期|开始申请|受理时间",
         "how long|deadline|how many days|when (?:can|will|is|does)"), DURATION),
     Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
-        "多少(?!钱|元)|比例|百分之",
+        "多少(?!钱|元)|比例|百分之|名额|配额",
         "(?:有|要|需要|共|一共|总共|能|可以|办)几(?:个|项|次|家|条|成|种|类)",
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share"), COUNT),

@@ -207,6 +207,8 @@ class PolicyBot:
         single need or none), and the query of the last need (what a follow-up continues)."""
         if pipeline.scope.is_small_talk(query):
             return [], [Outcome("none", [], [], greeting(query.lang, query.text))], query
+        if pipeline.scope.is_not_ours(query):
+            return [], [Outcome("none", [], search(pipeline, query), refusal(query.lang))], query
         needs, instructed = pipeline.needs.run(query.text)
         # A message that names its target (第21条, a department, a section) is answered from
         # the plan's structure as a whole, unless it carried instructions to the bot.

@@ -12,7 +12,8 @@ from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 LIST_QUESTION = re.compile(
     r"(?:有|都有|还有)(?:哪些|什么|啥)(?!条件|材料|要求|区别|不同)|都有(?:什么|啥)|"
     r"能享受(?:什么|哪些|啥)|享受(?:哪些|什么)|都(?:能|可以)(?:提供|给)|"
-    r"哪些\S{0,8}?(?:政策|支持|扶持|措施|服务|帮助|便利|优惠|做法|场景|渠道|活动|方面|举措|好处)|"
+    r"哪些\S{0,8}?(?:政策|支持|扶持|措施|服务|帮助|便利|优惠|做法|场景|渠道|活动|方面|举措|好处|"
+    r"地方|途径|方式|办法|事项)|"
     r"什么(?:政策|支持|扶持|帮助|优惠|便利|好处)|"
     r"what (?:kind of |sort of |types? of )?(?:support|help|policies|measures|services|benefits|"
     r"incentives)|which (?:policies|measures|services)|what is there for|"
