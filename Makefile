@@ -1,11 +1,12 @@
-# Every target sets itself up: a fresh machine needs only Python 3.11+ (and apt for browsers).
+# Every target sets itself up: a fresh machine needs only Python 3.11+ (and apt for browsers
+# and redis-server).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export POLICYBOT_HOME ?= var
 
-.PHONY: setup serve test lint bench browsers wrk clean
+.PHONY: setup serve test lint bench browsers wrk services clean
 
 # torch first, by exact version, so pip takes the CPU wheel on disk and never a CUDA build.
 $(STAMP): pyproject.toml
@@ -30,7 +31,12 @@ browsers:
 wrk:
 	@test -x /usr/bin/wrk || (apt-get update -q && apt-get install -y -q wrk)
 
-test: $(STAMP) browsers wrk
+# redis-server for the shared-state tests (Debian package); the tests start their own on a
+# free loopback port, so a system service, if one runs, is left alone.
+services:
+	@test -x /usr/bin/redis-server || (apt-get update -q && apt-get install -y -q redis-server)
+
+test: $(STAMP) browsers wrk services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import load_app_bot
 from api.metrics import Metrics
 from api.middleware import BodyLimit, RateLimit, RequestContext
+from api.ratelimit import open_buckets
 from api.routes import (
     admin,
     ask,
@@ -29,6 +30,7 @@ from api.routes import (
     widget,
 )
 from bot.policybot import InvalidQuestion
+from bot.redis_link import RedisLink
 from bot.settings import Settings
 from vectorstore.store import IndexNotBuilt
 
@@ -47,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except IndexNotBuilt as exc:
             log.warning("starting without an index: %s", exc)
         yield
+        if app.state.redis:
+            app.state.redis.close()
 
     # The interactive docs load Swagger UI from our own files, not a CDN.
     app = FastAPI(title="policybot",
@@ -58,6 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
     app.state.metrics = metrics = Metrics()
+    # One Redis link per worker process, shared by its stores; None keeps them local.
+    app.state.redis = link = RedisLink.from_settings(settings)
+    if link:
+        metrics.watch_redis(link)
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="docs-static")
 
@@ -86,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        max_age=600)
     # Outermost first: every request gets an id and a log line, then the size cap and the
     # rate limit apply before any route runs.
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, metrics=metrics)
+    app.add_middleware(RateLimit, metrics=metrics,
+                       buckets=open_buckets(settings.rate_limit_per_minute, link, "http"))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, metrics=metrics)
     return app

@@ -26,7 +26,7 @@ def load_app_bot(app: FastAPI) -> PolicyBot:
     state = app.state
     with state.bot_lock:
         if state.bot is None:
-            bot = load_bot(state.settings)
+            bot = load_bot(state.settings, state.redis)
             bot.listen(state.metrics.observe_answer)
             state.bot = bot
     return state.bot

@@ -5,10 +5,15 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 from bot.answer import Answer
+from bot.redis_link import RedisLink
+
+# The names the Redis stores give their calls (RedisLink.run's store).
+REDIS_STORES = ("sessions", "ratelimit", "wechat")
 
 
 class Metrics:
-    """The app's metrics: requests, latency, answers and refusals, index size, model."""
+    """The app's metrics: requests, latency, answers and refusals, index size, model, Redis
+    errors."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -29,6 +34,9 @@ class Metrics:
                                      registry=self.registry)
         self.index_measures = Gauge("policybot_index_measures", "Measures in the loaded plan",
                                     registry=self.registry)
+        self.redis_errors = Counter("policybot_redis_errors_total",
+                                    "Store calls Redis did not serve (the store fell back)",
+                                    ["store"], registry=self.registry)
         self.model = Info("policybot_model", "Embedding model and index generation",
                           registry=self.registry)
 
@@ -42,6 +50,13 @@ class Metrics:
         self.answers.inc()
         if not answer.answerable:
             self.refusals.inc()
+
+    def watch_redis(self, link: RedisLink) -> None:
+        """Count the calls of link's stores that fell back; each count is shown from 0, so an
+        alert on its rate has a series before the first outage."""
+        for store in REDIS_STORES:
+            self.redis_errors.labels(store)
+        link.listen(lambda store: self.redis_errors.labels(store).inc())
 
     def describe_index(self, generation: str, embeddings: str, measures: int,
                        documents: int) -> None:

@@ -13,10 +13,10 @@ import logging
 from wechatpy.messages import TextMessage, VoiceMessage
 from wechatpy.replies import create_reply
 
-from api.ratelimit import TokenBuckets
+from api.ratelimit import RateLimiter
 from api.wechat_format import MORE_WORD, paginate, wechat_text
 from api.wechat_protocol import Inbound
-from api.wechat_store import WeChatStore
+from api.wechat_store import ReplyStore
 from bot.policybot import InvalidQuestion, PolicyBot
 
 log = logging.getLogger("policybot.wechat")
@@ -45,8 +45,8 @@ class WeChatChannel:
     limits: questions allowed per follower (openid).
     """
 
-    def __init__(self, bot: PolicyBot, store: WeChatStore, max_question_chars: int,
-                 limits: TokenBuckets) -> None:
+    def __init__(self, bot: PolicyBot, store: ReplyStore, max_question_chars: int,
+                 limits: RateLimiter) -> None:
         self.bot = bot
         self.store = store
         self.max_question_chars = max_question_chars

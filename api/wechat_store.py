@@ -1,6 +1,7 @@
-"""What the WeChat channel remembers between requests, in SQLite so that every worker process
-(and a restarted server) sees the same: the reply given to each message, so a retry gets the
-same reply without asking the bot again, and the pages of a long answer not yet sent."""
+"""What the WeChat channel remembers between requests: the reply given to each message, so a
+retry gets the same reply without asking the bot again, and the pages of a long answer not yet
+sent. In SQLite, so that every worker process (and a restarted server) sees the same, or in
+Redis (REDIS_URL), so that every replica does."""
 
 from __future__ import annotations
 
@@ -8,13 +9,66 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
+
+import redis
+
+from bot.redis_link import RedisLink, milliseconds
 
 # How long a retry waits for the first delivery of the same message to finish computing;
 # WeChat gives up on a request after 5 s.
 WAIT_SECONDS = 4.0
 POLL_SECONDS = 0.05
+# In Redis, a claim lapses after WeChat's own 5 s timeout: by then no one waits on the delivery
+# that made it, and if its replica died mid-answer, the next retry computes the reply.
+CLAIM_SECONDS = 5.0
+
+# The reply stored for a message, else a claim to compute it, atomically (two replicas must
+# not both claim). KEYS: the reply, the claim. ARGV: the claim's lifetime in ms, the claiming
+# delivery's token (a claim already this delivery's is still claimed: redis-py may resend the
+# script when its first reply was lost).
+CLAIM_SCRIPT = """
+local reply = redis.call('GET', KEYS[1])
+if reply then
+  return {'reply', reply}
+end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[1])
+    or redis.call('GET', KEYS[2]) == ARGV[2] then
+  return {'claimed'}
+end
+return {'wait'}
+"""
+
+
+class ReplyStore(Protocol):
+    """What the WeChat channel keeps: replies by message key, pending pages by user."""
+
+    def once(self, key: str, compute: Callable[[], str]) -> str:
+        """The reply for this message key, computed once however often it is delivered."""
+
+    def keep_pages(self, user: str, pages: list[str]) -> None:
+        """Remember the pages still to send this user, replacing any earlier ones."""
+
+    def next_page(self, user: str) -> str | None:
+        """Take the next pending page for this user; None when there is none."""
+
+    def close(self) -> None:
+        """Release the store's connection (at shutdown)."""
+
+
+def open_reply_store(link: RedisLink | None, path: Path, reply_ttl_seconds: float,
+                     pages_ttl_seconds: float) -> ReplyStore:
+    """The Redis store when the process has a Redis link, else the SQLite file.
+
+    link: the Redis link, if REDIS_URL is set. path: the SQLite file otherwise.
+    reply_ttl_seconds, pages_ttl_seconds: as for WeChatStore.
+    """
+    if link:
+        return RedisWeChatStore(link, reply_ttl_seconds, pages_ttl_seconds)
+    return WeChatStore(path, reply_ttl_seconds, pages_ttl_seconds)
 
 
 class WeChatStore:
@@ -134,3 +188,89 @@ class WeChatStore:
         """Execute one statement (its own transaction) and return its rows."""
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+
+class RedisWeChatStore:
+    """Replies by message key and pending pages by user, in Redis, shared by every replica.
+
+    A reply is a key kept for ``reply_ttl_seconds``; a claim (SET NX with an expiry) marks the
+    delivery computing it; pending pages are a list that expires. While Redis is down every
+    delivery is answered afresh, as if nothing were stored, and long answers keep no pages.
+
+    link: the Redis link.
+    reply_ttl_seconds: how long a reply is kept for retries and replays.
+    pages_ttl_seconds: how long the rest of a long answer can still be fetched with "更多".
+    """
+
+    PREFIX = "policybot:wechat:"
+
+    def __init__(self, link: RedisLink, reply_ttl_seconds: float,
+                 pages_ttl_seconds: float) -> None:
+        self.link = link
+        self.reply_ttl_ms = milliseconds(reply_ttl_seconds)
+        self.pages_ttl_ms = milliseconds(pages_ttl_seconds)
+        self._claim = link.client.register_script(CLAIM_SCRIPT)
+
+    def once(self, key: str, compute: Callable[[], str]) -> str:
+        """The reply for this message key: computed by the first delivery, the stored one for
+        every later delivery (waiting for the first if it is still computing).
+
+        key: identifies the message across retries. compute: makes the reply.
+        """
+        reply_key, claim_key = f"{self.PREFIX}reply:{key}", f"{self.PREFIX}claim:{key}"
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            state, *stored = self.link.run(
+                "wechat", lambda r: self._claim(keys=[reply_key, claim_key],
+                                                args=[milliseconds(CLAIM_SECONDS), token],
+                                                client=r),
+                ["claimed"])
+            if state == "reply":
+                return stored[0]
+            if state == "claimed":
+                break
+            if time.monotonic() > deadline:
+                return ""  # as in WeChatStore: WeChat stops retrying; the first delivery answers
+            time.sleep(POLL_SECONDS)
+        try:
+            reply = compute()
+        except BaseException:
+            # So that WeChat's retry computes it afresh.
+            self.link.run("wechat", lambda r: r.delete(claim_key), None)
+            raise
+
+        def store(r: redis.Redis) -> None:
+            # One transaction: the claim goes only once the reply is there to be served.
+            r.pipeline().set(reply_key, reply, px=self.reply_ttl_ms).delete(claim_key).execute()
+
+        self.link.run("wechat", store, None)
+        return reply
+
+    def keep_pages(self, user: str, pages: list[str]) -> None:
+        """Remember the pages still to send this user, replacing any earlier ones.
+
+        user: the user's openid. pages: in order; none forgets the earlier ones.
+        """
+        def replace(r: redis.Redis) -> None:
+            transaction = r.pipeline().delete(self._pages_key(user))
+            if pages:
+                transaction.rpush(self._pages_key(user), *pages)
+                transaction.pexpire(self._pages_key(user), self.pages_ttl_ms)
+            transaction.execute()
+
+        self.link.run("wechat", replace, None)
+
+    def next_page(self, user: str) -> str | None:
+        """Take the next pending page for this user (LPOP: two replicas never get the same
+        one); None when there is none, it expired, or Redis is down.
+
+        user: the user's openid.
+        """
+        return self.link.run("wechat", lambda r: r.lpop(self._pages_key(user)), None)
+
+    def close(self) -> None:
+        """Nothing to close: the link is the app's, closed with it."""
+
+    def _pages_key(self, user: str) -> str:
+        return f"{self.PREFIX}pages:{user}"

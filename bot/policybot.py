@@ -21,11 +21,12 @@ from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
 from bot.needs import Need, NeedSplitter
 from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
+from bot.redis_link import RedisLink
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from bot.router import Route, Router
 from bot.scope import ScopeDetector, ScopeModel
 from bot.selection import CitationSelector
-from bot.sessions import Sessions, Turn
+from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
@@ -117,7 +118,7 @@ class PolicyBot:
     refresh_seconds: how often to look for a newer index generation (after a re-ingest).
     """
 
-    def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: Sessions,
+    def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: SessionStore,
                  max_question_chars: int = 500, refresh_seconds: float = 5.0) -> None:
         self.client = client
         self.embeddings = embeddings
@@ -357,9 +358,10 @@ def ensure_index(settings: Settings) -> bool:
     return True
 
 
-def load_bot(settings: Settings) -> PolicyBot:
-    """The bot as every surface uses it, from settings."""
+def load_bot(settings: Settings, link: RedisLink | None = None) -> PolicyBot:
+    """The bot as every surface uses it, from settings; link: the process's Redis link, if it
+    has one (the app's), for conversations kept in Redis."""
     client = open_index_client(settings)
     embeddings = make_embeddings(settings.embeddings)
-    sessions = Sessions(settings.home / "sessions.sqlite3", settings.session_ttl_seconds)
+    sessions = open_sessions(settings, link)
     return PolicyBot(client, embeddings, sessions, settings.max_question_chars)

@@ -1,5 +1,6 @@
 """Conversation memory: the last turn of each session, in SQLite so it survives restarts and
-is shared by every worker process on the machine."""
+is shared by every worker process on the machine, or in Redis (REDIS_URL) so it is shared by
+every replica."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from bot.redis_link import RedisLink, milliseconds
+from bot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,26 @@ class Turn:
     question: str
     measures: tuple[int, ...]
     lang: str
+
+
+class SessionStore(Protocol):
+    """Where conversations are remembered."""
+
+    def last(self, session_id: str) -> Turn | None:
+        """The previous turn of this session, if it is still open."""
+
+    def record(self, session_id: str, turn: Turn) -> None:
+        """Remember this turn as the session's latest."""
+
+
+def open_sessions(settings: Settings, link: RedisLink | None = None) -> SessionStore:
+    """Redis sessions when REDIS_URL is set, else the SQLite file in POLICYBOT_HOME.
+
+    settings: the app's settings. link: the process's Redis link, when it has one already.
+    """
+    if not settings.redis_url:
+        return Sessions(settings.home / "sessions.sqlite3", settings.session_ttl_seconds)
+    return RedisSessions(link or RedisLink(settings.redis_url), settings.session_ttl_seconds)
 
 
 class Sessions:
@@ -66,3 +91,34 @@ class Sessions:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class RedisSessions:
+    """Last turn per session id in Redis, each a key that expires after ``ttl_seconds`` of
+    silence. While Redis is down there is no memory: last() is None and record() is dropped,
+    so questions are still answered, as first turns.
+
+    link: the Redis link. ttl_seconds: how long a conversation stays open.
+    """
+
+    PREFIX = "policybot:session:"
+
+    def __init__(self, link: RedisLink, ttl_seconds: float = 3600.0) -> None:
+        self.link = link
+        self.ttl_seconds = ttl_seconds
+
+    def last(self, session_id: str) -> Turn | None:
+        """The previous turn of this session, if it is still open (and Redis is up)."""
+        stored = self.link.run("sessions", lambda r: r.get(self.PREFIX + session_id), None)
+        if stored is None:
+            return None
+        fields = json.loads(stored)
+        return Turn(fields["question"], tuple(fields["measures"]), fields["lang"])
+
+    def record(self, session_id: str, turn: Turn) -> None:
+        """Remember this turn as the session's latest (dropped while Redis is down)."""
+        value = json.dumps({"question": turn.question, "measures": list(turn.measures),
+                            "lang": turn.lang}, ensure_ascii=False)
+        ttl_ms = milliseconds(self.ttl_seconds)
+        self.link.run("sessions", lambda r: r.set(self.PREFIX + session_id, value, px=ttl_ms),
+                      None)

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")
     max_question_chars: int = Field(500, validation_alias="POLICYBOT_MAX_QUESTION_CHARS")
     session_ttl_seconds: float = Field(3600.0, validation_alias="POLICYBOT_SESSION_TTL")
+    # Empty counts as unset, like the WeChat key: a blank line in an env template keeps the
+    # embedded stores.
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL",
+                                  description="Redis shared by replicas (conversations, WeChat "
+                                              "replies, rate limits); local SQLite and memory "
+                                              "when unset")
     wechat_token: str | None = Field(None, validation_alias="WECHAT_TOKEN",
                                      description="Official-account server Token; no /wechat "
                                                  "route when unset")
@@ -50,6 +56,12 @@ class Settings(BaseSettings):
         [], validation_alias="POLICYBOT_CORS_ORIGINS",
         description="Origins allowed to call the API from a browser (comma-separated); "
                     "none when empty")
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def blank_is_unset(cls, value: str | None) -> str | None:
+        """value: the URL as given; blank means unset."""
+        return (value.strip() or None) if isinstance(value, str) else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

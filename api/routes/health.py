@@ -25,6 +25,13 @@ class Health(BaseModel):
     embeddings: str
 
 
+class Readiness(Health):
+    """What is being served, and the state of each dependency: "index" ("ok"), and "redis"
+    ("ok" or "down") when REDIS_URL is set."""
+
+    dependencies: dict[str, str]
+
+
 def health_of(bot: PolicyBot) -> Health:
     return Health(status="ok", index=bot.pipeline.generation, measures=len(bot.plan.measures),
                   embeddings=bot.embeddings.spec)
@@ -36,13 +43,27 @@ def healthz(bot: Annotated[PolicyBot, Depends(get_bot)]) -> Health:
     return health_of(bot)
 
 
-@router.get("/readyz", response_model=Health, responses={503: {"description": "not ready"}})
-def readyz(request: Request) -> Health | JSONResponse:
-    """200 when the index is loaded and answering; 503 (and the reason) otherwise."""
+@router.get("/readyz", response_model=Readiness,
+            responses={503: {"description": "not ready"}})
+def readyz(request: Request) -> Readiness | JSONResponse:
+    """200 when the index is loaded and answering; 503 (and the reason) otherwise.
+
+    Redis down still gives 200, with status "degraded": answers flow without it (what is
+    lost is follow-up memory, WeChat's stored replies and pages, and the shared limits), and
+    as every replica shares one Redis, a load balancer taking out the replicas that report it
+    would take out them all.
+    """
+    link = request.app.state.redis
+    dependencies = {} if link is None else {"redis": "ok" if link.ping() else "down"}
     try:
-        return health_of(load_app_bot(request.app))
+        health = health_of(load_app_bot(request.app))
     except IndexNotBuilt as exc:
-        return JSONResponse({"status": "not ready", "detail": str(exc)}, status_code=503)
+        return JSONResponse({"status": "not ready", "detail": str(exc),
+                             "dependencies": {"index": "missing", **dependencies}},
+                            status_code=503)
+    status = "degraded" if "down" in dependencies.values() else health.status
+    return Readiness(**health.model_dump(exclude={"status"}), status=status,
+                     dependencies={"index": "ok", **dependencies})
 
 
 @router.get("/metrics", response_class=Response)

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import get_bot, get_settings
-from api.ratelimit import TokenBuckets
+from api.ratelimit import open_buckets
 from api.wechat import WeChatChannel
 from api.wechat_protocol import Callback, Inbound, Rejected, WeChatGateway
-from api.wechat_store import WeChatStore
+from api.wechat_store import open_reply_store
 from bot.policybot import PolicyBot
 from bot.settings import Settings
 
@@ -35,11 +35,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """
     settings: Settings = app.state.settings
     app.state.wechat_gateway = WeChatGateway.from_settings(settings)
-    store = WeChatStore(settings.home / "wechat.sqlite3",
-                        reply_ttl_seconds=max(settings.wechat_max_age_seconds, RETRY_SECONDS),
-                        pages_ttl_seconds=settings.session_ttl_seconds)
+    store = open_reply_store(app.state.redis, settings.home / "wechat.sqlite3",
+                             reply_ttl_seconds=max(settings.wechat_max_age_seconds, RETRY_SECONDS),
+                             pages_ttl_seconds=settings.session_ttl_seconds)
     app.state.wechat_store = store
-    app.state.wechat_limits = TokenBuckets(settings.rate_limit_per_minute)
+    app.state.wechat_limits = open_buckets(settings.rate_limit_per_minute, app.state.redis,
+                                           "wechat")
     try:
         yield
     finally:
