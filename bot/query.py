@@ -77,7 +77,8 @@ class QueryAnalyzer:
         # Spoken phrases come with fillers inside them: 被人抄 is 被抄, 不想干了 is 不干了.
         self._colloquial = [(re.compile(FILLER.join(map(re.escape, key))), terms)
                             for key, terms in COLLOQUIAL.items()]
-        self._english = sorted(ENGLISH.items(), key=lambda kv: -len(kv[0]))
+        self._english = [(re.compile(rf"(?<![a-z]){re.escape(phrase)}"), terms)
+                         for phrase, terms in ENGLISH.items()]
         self._terms = terms | set(DOMAIN_TERMS)
         self._by_sound: dict[tuple[str, ...], str] = {}
         for word in sorted(self._terms, key=len):
@@ -98,10 +99,9 @@ class QueryAnalyzer:
     def expand(self, text: str) -> str:
         """Normalised text plus the plan's terms for the everyday or English words in it."""
         extra = [terms for phrase, terms in self._colloquial if phrase.search(text)]
-        lowered = text.lower()
-        for phrase, terms in self._english:
-            if re.search(rf"(?<![a-z]){re.escape(phrase)}", lowered):
-                extra.append(terms)
+        if LATIN_RE.search(text):
+            lowered = text.lower()
+            extra += [terms for phrase, terms in self._english if phrase.search(lowered)]
         return " ".join([text, *extra])
 
     def part(self, text: str, lang: str) -> Query:

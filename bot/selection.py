@@ -13,11 +13,14 @@ LIST_QUESTION = re.compile(
     r"(?:有|都有|还有)(?:哪些|什么|啥)(?!条件|材料|要求|区别|不同)|都有(?:什么|啥)|"
     r"能享受(?:什么|哪些|啥)|享受(?:哪些|什么)|都(?:能|可以)(?:提供|给)|"
     r"哪些\S{0,8}?(?:政策|支持|扶持|措施|服务|帮助|便利|优惠|做法|场景|渠道|活动|方面|举措|好处|"
-    r"地方|途径|方式|办法|事项)|"
+    r"地方|途径|方式|办法|事项|情况)|"
     r"什么(?:政策|支持|扶持|帮助|优惠|便利|好处)|"
     r"what (?:kind of |sort of |types? of )?(?:support|help|policies|measures|services|benefits|"
     r"incentives)|which (?:policies|measures|services)|what is there for|"
-    r"what's (?:there|available)|what (?:can|could) .{1,30} get|list (?:the|all)",
+    r"what's (?:there|available)|what (?:can|could) .{1,30} get|list (?:the|all)|"
+    r"(?:what|which) (?:channels|ways|options)|"
+    r"what (?:has|have|does|do|did|will) (?:the )?(?:district|plan|government|court|putuo)\b"
+    r".{0,40}\bdo(?:ne)?\b",
     re.IGNORECASE)
 # A second measure is cited too when its fused score is this close to the best one.
 SECOND_CITATION_RATIO = 0.95
@@ -26,7 +29,7 @@ SECOND_CITATION_RATIO = 0.95
 # whatever dense search says; at most MAX_LISTED. Keyword scores fall off a cliff where the
 # measures stop sharing the topic's words, which is what "clearly belongs" means.
 LIST_DEPTH = 20
-LIST_SCORE = 0.4
+LIST_SCORE = 0.3
 LIST_SURE = 0.7
 LIST_DENSE_RANK = 10
 MAX_LISTED = 8
