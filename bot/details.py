@@ -62,7 +62,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:补贴|补助|资助|奖励|扶持)(?:的)?标准|年化|税率|征收率|补偿金|赔偿|N\\+1",
         # Any named charge asked about ("快递费是我自己出吗", "要交调解费吗").
         "[\u4e00-\u9fff]{1,3}费(?:用)?(?:是|要|多少|谁出|谁付|自己出|贵|吗|么)",
-        "(?:注册资本|资金|资本|本金)(?:要|需要|最少|至少)?(?:多少|几)",
+        "(?:注册资本|资金|资本|本金|资产|营业额|营收|收入|流水|税额|销售额).{0,6}(?:多少|几)",
         # "pay taxes and fees online" names fees without asking what they are.
         r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|\b(?:any|a) (?:fee|charge)s?\b",
         r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
@@ -79,7 +79,8 @@ DETAILS: tuple[Detail, ...] = (
         "哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
         "怎么走|坐地铁|停车|电话|热线|手机号|联系方式|网址|网站是|官网|邮箱|二维码|公众号叫",
         "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪|几楼|哪一?层|几号窗口|哪个窗口",
-        "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)",
+        "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
+        "(?:委员会|协会|法院|仲裁院|仲裁委|派出庭|工作室|分局|办公室)(?:具体)?(?:在哪|设在)",
         "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
         "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
         r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
@@ -91,7 +92,8 @@ DETAILS: tuple[Detail, ...] = (
         # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
         "(?:什么|哪些|啥)(?:材料|资料|证件|文件|手续)|材料(?:有哪些|清单|都有啥)",
         "(?:带|准备|提交|交)(?:什么|哪些|啥)|模板|范本|样表|表格.{0,4}下载",
-        "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)|电子版",
+        "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)",
+        "(?:全文|原文)(?:在|去)?(?:哪|哪里)",
         "(?:要|需要)带.{0,10}(?:吗|么)|带.{0,6}(?:原件|复印件|身份证|公章)",
         "paperwork|what documents|which documents|what to bring|what materials",
         "documents? (?:do i|should i|are) (?:need|required|bring)|template|form to download"),
@@ -99,12 +101,13 @@ DETAILS: tuple[Detail, ...] = (
     Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业|(?:有)?什么要求|要求是什么",
+        "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),
     Detail("items", "具体名单或清单", "the specific list of items", pattern(
         # The entries of a list the plan names ("免罚清单具体有哪些条目"), not the plan's
         # own measures on a topic.
         "具体(?:是)?哪(?:两|几|[0-9一二三四五六七八九十]+)(?:个|项|条|家)?(?!部门|单位|局|委|个部门)",
-        "(?:清单|名单|目录)(?:里|上|中)?(?:具体)?(?:有|是|包括)?哪些",
+        "(?:清单|名单|目录).{0,4}(?:有|是|包括)哪些|(?:清单|名单|目录)(?:里|上|中)?(?:具体)?哪些",
         "哪些(?:条目|事项|项目)(?:在|列入|属于)",
         "which (?:ones|items) (?:are|exactly)|what exactly are the"),
         # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）").

@@ -37,7 +37,10 @@ INSTRUCTION = re.compile(
 
 # Where one need ends and the next begins: sentence ends, and the words people use to add a
 # second need. The connectors are cut out; the sentence ends stay with their sentence.
-SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z0-9)\]][.])\s+", re.IGNORECASE)
+# (A period after a lone digit is a list number, "1. …", not a sentence end.)
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z)\]][.])\s+", re.IGNORECASE)
+# A semicolon ends a need, not only a sentence.
+NEED_END = re.compile(r"[；;]\s*$")
 NEXT_NEED = re.compile(
     r"(?:^|(?<=[，,、：:\s]))(?:一是|二是|三是|四是|其一|其二|其三|第一[，,、：:]|第二[，,、：:]|"
     r"第三[，,、：:]|其次|另外|此外|另一个|还有(?!没有|吗|呢)|再就是|再问一下|再问|顺便问一下|"
@@ -153,16 +156,18 @@ def strip_instructions(text: str) -> tuple[str, bool]:
 
 
 def split_sentences(text: str) -> list[tuple[str, bool]]:
-    """Sentences, each with whether an explicit connector opened it as a new need."""
+    """Sentences, each with whether a connector or a semicolon opened it as a new need."""
     pieces: list[tuple[str, bool]] = []
+    after_semicolon = False
     for sentence in SENTENCE_END.split(text):
-        position, starts = 0, False
+        position, starts = 0, after_semicolon
         for m in NEXT_NEED.finditer(sentence):
             before = sentence[position:m.start()]
             if before.strip(" ，,、：:"):
                 pieces.append((before, starts))
             position, starts = m.end(), True
         pieces.append((sentence[position:], starts))
+        after_semicolon = bool(NEED_END.search(sentence))
     return [(p, s) for p, s in pieces if p.strip()]
 
 

@@ -170,6 +170,14 @@ class Tokenizer:
         return [w for w in self._jieba.cut(text) if w.strip()]
 
 
+# Words of the plan that say what is done or asked, not what about: a clause of them alone
+# ("营业额要达到多少", "要准备什么材料") names no topic of its own.
+NOT_TOPICS = frozenset("""
+达到 申请 申报 准备 提交 办理 提供 实现 推进 加强 完善 开展 落实 进一步 建立 支持 服务 工作 办公
+条件 材料 标准 流程 步骤 时间 时限 费用 收费 地址 电话 要求 情况 问题 事项 具体 相关 有关 一次 全面
+""".split())
+
+
 class PlanVocabulary:
     """How many measures use each search token, to tell topic words from generic ones.
 
@@ -192,7 +200,7 @@ class PlanVocabulary:
     def names_topic(self, token: str) -> bool:
         """True for a word of the plan that is not spread over most of it (numbers name no
         topic)."""
-        return (len(token) > 1 and not token.isdigit()
+        return (len(token) > 1 and not token.isdigit() and token not in NOT_TOPICS
                 and 0 < self.document_frequency.get(token, 0) <= self.TOPICAL)
 
     def is_specific(self, token: str) -> bool:

@@ -118,8 +118,9 @@ class Router:
 
     def leftover_words(self, query: Query, unit) -> tuple[list[str], list[str]]:
         """Words left once the unit's names and the intent words are taken out: those naming
-        a topic of the plan, and those the plan never uses."""
-        text = query.text.lower()
+        a topic of the plan, and those the plan never uses. The plan's words for everyday or
+        English ones count ("bankruptcy" is 破产)."""
+        text = query.keywords.lower()
         for alias in sorted((unit.name, *unit.aliases), key=len, reverse=True):
             text = text.replace(alias.lower(), " ")
         text = DEPARTMENT_INTENT.sub(" ", text)

@@ -51,7 +51,10 @@ NOT_OURS = re.compile(
     r"(?:计划书|申请书|信|稿|通知|简历|报告|文案|合同|邮件|文章|诗|作文|总结|演讲)|"
     r"\b(?:write|draft) (?:me )?(?:a|an|the) |"
     r"推荐.{0,6}(?:会计|代账|律师|中介|机构|公司|银行)|"
-    r"recommend (?:a|an|some) (?:good )?(?:accountant|lawyer|agency|firm|bank|bookkeep)",
+    r"recommend (?:me )?(?:a|an|some)? ?(?:good |reliable |cheap )?(?:\w+ )?(?:accountant|"
+    r"accounting|lawyer|law firm|agency|firm|bank|bookkeep)|"
+    r"翻译(?:成|为)(?:英文|中文|英语|汉语)|帮我翻译|把.{0,20}翻译|"
+    r"translate (?:this|it|the following)",
     re.IGNORECASE)
 
 SMALL_TALK_REASON = "small talk"

@@ -1,6 +1,8 @@
 """Answer quality on the gold sets, run exactly as `policybot eval` runs them.
 
-The test split is never used for tuning or calibration; these are the release targets.
+The test splits are never used for tuning or calibration; these are the release targets.
+``test.jsonl`` holds clean one-line questions, ``owner-test.jsonl`` questions written the way
+owners talk (stories, two needs, lists, slang, English stories, near misses…).
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from evals.report import metrics, run_gold
 GOLD = Path(__file__).resolve().parent.parent / "evals" / "gold"
 KINDS = ("who", "what", "number", "department", "lookup", "english", "colloquial", "oos")
 TEST_TARGETS = {"recall@1": 0.95, "recall@5": 0.99, "cited_hit": 0.95,
-                "citation_precision": 0.80, "unit_recall": 0.95, "refusal_accuracy": 0.95}
+                "citation_precision": 0.90, "unit_recall": 0.95, "refusal_accuracy": 0.95}
+# The issue's targets for the owner-language split.
+OWNER_NEAR_MISS_TARGET = 0.95
+OWNER_SET_RECALL_TARGET = 0.85
+OWNER_KINDS = ("story", "two_needs", "list", "slang", "english_story", "code_mixed",
+               "traditional", "near_miss", "oos", "instruction")
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])
@@ -46,3 +53,33 @@ def test_dev_split_recall(bot):
     results = metrics(run_gold(bot, load_gold(GOLD / "dev.jsonl")))
     assert results["recall@5"] >= 0.90
     assert results["false_refusal_rate"] <= 0.02
+
+
+@pytest.mark.parametrize("split", ["owner-dev", "owner-test"])
+def test_owner_split_composition(split):
+    items = load_gold(GOLD / f"{split}.jsonl")
+    kinds = Counter(item.type for item in items)
+    assert all(kinds[kind] >= 4 for kind in OWNER_KINDS), kinds
+    assert kinds["near_miss"] >= 15 and kinds["list"] >= 10 and kinds["two_needs"] >= 10
+    partial = [item for item in items if item.coverage == "partial"]
+    assert partial and all(item.related and not item.answerable for item in partial)
+    assert len({item.id for item in items}) == len(items)
+
+
+def test_owner_splits_do_not_share_questions():
+    dev = {item.question for name in ("owner-dev", "owner-dev2")
+           for item in load_gold(GOLD / f"{name}.jsonl")}
+    test = {item.question for item in load_gold(GOLD / "owner-test.jsonl")}
+    assert not dev & test
+
+
+def test_owner_test_split_meets_targets(bot):
+    results = run_gold(bot, load_gold(GOLD / "owner-test.jsonl"))
+    overall = metrics(results)
+    assert overall["false_refusal_rate"] <= 0.03, overall
+    assert overall["cited_hit"] >= 0.95, overall
+    assert overall["unit_recall"] >= 0.90, overall
+    near_misses = metrics([r for r in results if r.coverage_expected == "partial"])
+    assert near_misses["refusal_accuracy"] >= OWNER_NEAR_MISS_TARGET, near_misses
+    several = metrics([r for r in results if r.type in ("two_needs", "list")])
+    assert several["set_recall"] >= OWNER_SET_RECALL_TARGET, several
