@@ -50,7 +50,7 @@ DETAILS: tuple[Detail, ...] = (
         # A year only counts beside a policy word: "2023年开的店" is a story, not a question.
         r"20[2-9]\d\s*年?.{0,8}(?:政策|新政|新规|方案|措施|文件|规定|补贴|出台|版)",
         r"(?:政策|新政|新规|方案|措施|文件|规定|补贴).{0,8}20[2-9]\d",
-        "最新(?:的)?政策|今年(?:的)?新",
+        "最新(?:的)?政策|今年(?:的)?新(?:政策|规定|出台|出的)",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
         r"(?:polic|rules?|measures).{0,20}\b20[2-9]\d\b|latest polic"), None),
     Detail("fee", "费用或金额", "fees or amounts of money", pattern(
@@ -100,7 +100,7 @@ DETAILS: tuple[Detail, ...] = (
         None),
     Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
-        "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业|(?:有)?什么要求|要求是什么",
+        "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),
     Detail("items", "具体名单或清单", "the specific list of items", pattern(

@@ -61,4 +61,5 @@ def test_eval_writes_report(home, tmp_path):
     assert report["metrics"]["n"] == 2 and report["metrics"]["refusal_accuracy"] == 1.0
     assert set(report["items"][0]) == {"id", "question", "type", "answerable_expected",
                                        "answerable", "expected_measures", "retrieved", "cited",
-                                       "units", "latency_ms"}
+                                       "units", "latency_ms", "coverage_expected", "coverage",
+                                       "related_expected", "related"}

@@ -84,7 +84,7 @@ def test_department_answer_cites_and_names_the_unit(department: Answer):
 
 def test_search_answer_keeps_its_units_line(bot: PolicyBot):
     text = wechat_text(bot.ask("企业注销找哪个部门？"))
-    assert text.startswith("根据行动方案【第21条】")
+    assert text.startswith("【第21条】规定，")
     assert text.count("责任单位：") == 1
     assert "责任单位：区市场监管局、区税务局、区人社局" in text
     assert "【【" not in text and "】】" not in text

@@ -170,7 +170,7 @@ def test_demo_page_conversation(browser: Browser, server: Server, home: Path) ->
     chip = page.get_by_role("button", name="第21条", exact=True)
     expect(chip).to_be_visible()
     answer = page.evaluate(LAST_ANSWER)
-    assert answer.startswith("根据行动方案第21条") and "区市场监管局" in answer
+    assert answer.startswith("第21条规定，") and "区市场监管局" in answer
     partial = {n for n in page.evaluate("window.answerLengths") if 0 < n < len(answer)}
     assert len(partial) >= 5, "the answer did not stream in"
     expect(suggestions).to_have_count(0)
