@@ -158,10 +158,11 @@ class AnswerComposer:
 
     def needs_answer(self, needs: list[Need], texts: list[str], lang: str) -> str:
         """One answer per need, in the order asked, each under its own heading."""
+        asked = [re.sub(r"[\W_]+$", "", n.text) for n in needs]
         if lang == "en":
-            heads = [f"{i}. About “{n.text}”:" for i, n in enumerate(needs, 1)]
+            heads = [f"{i}. About “{text}”:" for i, text in enumerate(asked, 1)]
         else:
-            heads = [f"{CN_ORDINALS[i]}、关于“{n.text}”：" for i, n in enumerate(needs)]
+            heads = [f"{CN_ORDINALS[i]}、关于“{text}”：" for i, text in enumerate(asked)]
         return "\n\n".join(f"{head}\n{text}" for head, text in zip(heads, texts, strict=True))
 
     def measure_answer(self, numbers: list[int], lang: str) -> str:

@@ -55,13 +55,15 @@ class CitationSelector:
         return [h.measure for h in fused[:2] if h.score >= SECOND_CITATION_RATIO * top]
 
     def listed(self, query: Query) -> list[int]:
-        """Every measure that clearly belongs to the topic of a list question."""
+        """Every measure that clearly belongs to the topic of a list question, in plan order."""
         keyword = self.keyword.run(query, LIST_DEPTH)
         if not keyword:
             return []
         dense_rank = {h.measure: i for i, h in enumerate(self.dense.run(query, LIST_DEPTH))}
         top = keyword[0].score
-        return [h.measure for h in keyword
-                if h.score >= LIST_SURE * top
-                or (h.score >= LIST_SCORE * top
-                    and dense_rank.get(h.measure, LIST_DEPTH) < LIST_DENSE_RANK)][:MAX_LISTED]
+        belong = [h.measure for h in keyword
+                  if h.score >= LIST_SURE * top
+                  or (h.score >= LIST_SCORE * top
+                      and dense_rank.get(h.measure, LIST_DEPTH) < LIST_DENSE_RANK)]
+        # The best ones, then in the plan's order, as a reader of the plan would list them.
+        return sorted(belong[:MAX_LISTED])
