@@ -89,10 +89,6 @@ class AnswerComposer:
     def cited(self, numbers: list[int]) -> list[Citation]:
         return [self.citation(m) for n in numbers if (m := self.plan.measure(n))]
 
-    def texts(self, numbers: list[int]) -> list[str]:
-        """The texts of the measures with these numbers."""
-        return [m.text for n in numbers if (m := self.plan.measure(n))]
-
     def search_answer(self, question: str, numbers: list[int], lang: str) -> str:
         """Answer for a searched need: a lead that quotes the clause answering it, then each
         cited measure (a list of them, by section, when there are more than two).

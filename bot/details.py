@@ -51,8 +51,12 @@ DETAILS: tuple[Detail, ...] = (
         r"20[2-9]\d\s*年?.{0,8}(?:政策|新政|新规|方案|措施|文件|规定|补贴|出台|版)",
         r"(?:政策|新政|新规|方案|措施|文件|规定|补贴).{0,8}20[2-9]\d",
         "最新(?:的)?政策|今年(?:的)?新(?:政策|规定|出台|出的)",
+        # A later year asked about ("2025年还招吗"), or whether the plan still holds.
+        r"20[2-9]\d\s*年?(?:还|会|有没有|是否|继续|新|版)",
+        "还(?:有效|算数|执行|在执行|适用|能用|招|有)(?:吗|么|不)|现在还有吗|今年还有",
+        r"still (?:in force|valid|exist|apply|available|running|open)|\d{4} version",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
-        r"(?:polic|rules?|measures).{0,20}\b20[2-9]\d\b|latest polic"), None),
+        r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic"), None),
     Detail("fee", "费用或金额", "fees or amounts of money", pattern(
         "多少钱|几块钱|多少元|几元|收费|收不收费|要钱吗|花钱|交钱|付钱|费用|手续费|工本费",
         "办证费|登记费|服务费|费率|利率|利息|奖金|金额(?:是|有)?多少|多少金额",
@@ -61,7 +65,8 @@ DETAILS: tuple[Detail, ...] = (
         "免费(?:的)?(?:吗|么|不)|是不是免费|收不收钱|要不要钱|收钱吗",
         "(?:补贴|补助|资助|奖励|扶持)(?:的)?标准|年化|税率|征收率|补偿金|赔偿|N\\+1",
         # Any named charge asked about ("快递费是我自己出吗", "要交调解费吗").
-        "[\u4e00-\u9fff]{1,3}费(?:用)?(?:是|要|多少|谁出|谁付|自己出|贵|吗|么)",
+        "[\u4e00-\u9fff]{1,3}费(?:用)?(?:是|要|多少|谁出|谁付|自己出|贵|吗|么|能不能|能否|可以)",
+        "(?:要不要|需不需要|用不用|得不得)(?:交|付|缴)|交.{0,4}费(?:吗|么|不)",
         "(?:注册资本|资金|资本|本金|资产|营业额|营收|收入|流水|税额|销售额).{0,6}(?:多少|几)",
         # "pay taxes and fees online" names fees without asking what they are.
         r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|\b(?:any|a) (?:fee|charge)s?\b",
@@ -70,7 +75,8 @@ DETAILS: tuple[Detail, ...] = (
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b"), MONEY),
     Detail("hours", "办公时间", "opening hours", pattern(
         "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
-        "周[六日末]|星期[六天日]|礼拜[六天日]|节假日|晚上能",
+        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)(?:也|能不能|能)?"
+        "(?:上班|办公|开门|开放|营业|能办|可以办|有人|办理|办事|办吗)",
         "opening hours|office hours|what time|open on",
         r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?"), CLOCK),
     Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(
@@ -82,6 +88,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
         "(?:委员会|协会|法院|仲裁院|仲裁委|派出庭|工作室|分局|办公室)(?:具体)?(?:在哪|设在)",
         "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
+        "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)",
         "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
         r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
         r"(?:what|which) is the website|\burl\b|e-?mail|which floor|"
@@ -93,7 +100,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:什么|哪些|啥)(?:材料|资料|证件|文件|手续)|材料(?:有哪些|清单|都有啥)",
         "(?:带|准备|提交|交)(?:什么|哪些|啥)|模板|范本|样表|表格.{0,4}下载",
         "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)",
-        "(?:全文|原文)(?:在|去)?(?:哪|哪里)",
+        "(?:全文|原文)(?:在|去)?(?:哪|哪里)|发(?:我|给我)(?:看看|一份|一下)",
         "(?:要|需要)带.{0,10}(?:吗|么)|带.{0,6}(?:原件|复印件|身份证|公章)",
         "paperwork|what documents|which documents|what to bring|what materials",
         "documents? (?:do i|should i|are) (?:need|required|bring)|template|form to download"),
@@ -102,6 +109,7 @@ DETAILS: tuple[Detail, ...] = (
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
+        "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),
     Detail("items", "具体名单或清单", "the specific list of items", pattern(
         # The entries of a list the plan names ("免罚清单具体有哪些条目"), not the plan's
@@ -125,7 +133,7 @@ DETAILS: tuple[Detail, ...] = (
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
         "多少(?!钱|元)|比例|百分之|名额|配额",
-        "(?:有|要|需要|共|一共|总共|能|可以|办)几(?:个|项|次|家|条|成|种|类)",
+        "(?:共|一共|总共)几(?:个|项|次|家|条|成|种|类)",
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share"), COUNT),
 )
@@ -150,10 +158,11 @@ def asked_details(text: str, document_year: int | None) -> list[Detail]:
     return found
 
 
-def unstated(details: list[Detail], texts: list[str]) -> Detail | None:
-    """The first detail that none of the texts states, or None when each is stated."""
+def unstated(details: list[Detail], text: str) -> Detail | None:
+    """The first detail the text (of the measure that answers) does not state, or None when
+    it states each."""
     for detail in details:
-        if detail.stated is None or not any(detail.stated.search(t) for t in texts):
+        if detail.stated is None or not detail.stated.search(text):
             return detail
     return None
 

@@ -56,7 +56,7 @@ LEAD_FILLER = re.compile(
 ASKS = re.compile(
     r"[?？]|吗|呢|怎|如何|咋|哪|谁|什么|啥|能不能|能否|可不可以|可以不|是否|有没有|是不是|多少|"
     r"(?<![好这那])几(?!个?[年月天]?[前来了])|想问|请问|求问|求助|请教|帮忙|告诉我|想知道|想了解|"
-    r"要不要|行不行|好不好|找谁|有何|"
+    r"要不要|行不行|好不好|找谁|有何|([\u4e00-\u9fff])[不没]\1|"
     r"^\W*(?:how|what|which|who|whom|where|when|why|can|could|is|are|do|does|should|may|"
     r"will|would|any)\b|\b(?:please|tell me|wondering|want to know|need to know|like to know)\b",
     re.IGNORECASE)

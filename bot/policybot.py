@@ -245,7 +245,8 @@ class PolicyBot:
         if follow_up.kind == "previous":
             measures = list(previous.measures)
             return self.decided(pipeline, query, measures, [Hit(n, 1.0) for n in measures],
-                                unstated(details, composer.texts(measures)), True, need)
+                                unstated(details, composer.plan.measure(measures[0]).text), True,
+                                need)
         found = examine(pipeline, query, details)
         if not found.measures:
             return Outcome("none", [], [], composer.none_answer(query.lang, need))
@@ -333,7 +334,9 @@ def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
     dense_hits = pipeline.dense.run(query, TOP_K)
     fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
     measures = pipeline.selector.run(query, fused) if fused else []
-    missing = unstated(details, pipeline.composer.texts(measures)) if measures else None
+    # The detail must be stated by the measure that answers best, not by any measure listed.
+    plan = pipeline.composer.plan
+    missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
     return Search(keyword_hits, dense_hits, fused, measures, missing)
 
 

@@ -47,10 +47,10 @@ def test_a_year_counts_as_later_only_after_the_documents():
 
 def test_unstated_reads_the_measures():
     [count] = asked_details("企业专属网页推出几项办理事项？", 2021)
-    assert unstated([count], ["推出6项基于企业专属网页的办理事项"]) is None
-    assert unstated([count], ["推进区级企业专属网页建设"]) is count
+    assert unstated([count], "推出6项基于企业专属网页的办理事项") is None
+    assert unstated([count], "推进区级企业专属网页建设") is count
     [contact] = asked_details("中心地址在哪", 2021)
-    assert unstated([contact], ["地址变更全程网办"]) is contact  # never stated by a plan
+    assert unstated([contact], "地址变更全程网办") is contact  # never stated by a plan
 
 
 def test_without_details_leaves_the_topic():
