@@ -52,7 +52,7 @@ DETAILS: tuple[Detail, ...] = (
         r"(?:政策|新政|新规|方案|措施|文件|规定|补贴).{0,8}20[2-9]\d",
         "最新(?:的)?政策|今年(?:的)?新(?:政策|规定|出台|出的)",
         # A later year asked about ("2025年还招吗"), or whether the plan still holds.
-        r"20[2-9]\d\s*年?(?:还|会|有没有|是否|继续|新|版)",
+        r"20[2-9]\d\s*年?(?:还|会|有没有|是否|继续|新|版)|20[2-9]\d\s*年?.{0,16}(?:又|新)出",
         "还(?:有效|算数|执行|在执行|适用|能用|招|有)(?:吗|么|不)|现在还有吗|今年还有",
         r"still (?:in force|valid|exist|apply|available|running|open)|\d{4} version",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
@@ -71,7 +71,7 @@ DETAILS: tuple[Detail, ...] = (
         # "pay taxes and fees online" names fees without asking what they are.
         r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|\b(?:any|a) (?:fee|charge)s?\b",
         r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
-        r"is (?:it|this|that) free|for free\b",
+        r"is (?:it|this|that) free|for free\b|\bis\b.{0,40}\bfree\b",
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b"), MONEY),
     Detail("hours", "办公时间", "opening hours", pattern(
         "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
@@ -88,12 +88,13 @@ DETAILS: tuple[Detail, ...] = (
         "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
         "(?:委员会|协会|法院|仲裁院|仲裁委|派出庭|工作室|分局|办公室)(?:具体)?(?:在哪|设在)",
         "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
-        "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)",
+        "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)|(?:放|设|摆)(?:在)?哪些地方|具体(?:放|设)?在哪",
         "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
         r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
         r"(?:what|which) is the website|\burl\b|e-?mail|which floor|"
         r"who is the contact|download (?:link|the app)",
-        "where (?:is|are) (?:the|it)|located|how do i get there"), None),
+        "where (?:is|are) (?:the|it)|where exactly|exactly where|located|how do i get there",
+        "who exactly is|how (?:do|can|should) (?:i|we) (?:reach|contact)"), None),
     Detail("materials", "需要准备的材料或表格", "which documents, forms or materials to bring",
            pattern(
         # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 # Attempts to change the bot's instructions or role, or to make it speak about itself.
 INSTRUCTION = re.compile(
     # A role to play runs to the end of its clause ("假装你是税务局局长").
-    r"(?:假装|扮演|你现在是|你就是|从现在(?:开始|起)|pretend (?:you are|you're|to be)|"
+    r"(?:假装|扮演|你现在是|你就是|(?:你)?就?当(?:你)?自己是|从现在(?:开始|起)|"
+    r"pretend (?:you are|you're|to be)|"
     r"you are now|from now on|act as)"
     r"[^，,。.!?？！；;:：]*|"
     r"忽略.{0,8}(?:指令|规则|设定|提示|要求|限制)|无视.{0,8}(?:指令|规则|设定|限制)|系统提示|提示词|"

@@ -38,7 +38,7 @@ OFF_TOPIC = re.compile(
     r"天气|下雨|气温|weather|笑话|joke|作文|写诗|一首诗|诗歌|poem|essay|股票|基金|比特币|炒股|"
     r"stock tip|crypto|bitcoin|彩票|lottery|个税|个人所得税|年终奖|personal income tax|房贷利率|"
     r"公积金|社保.{0,4}(?:比例|基数)|最低工资|minimum wage|退休|养老金|医保|子女入学|上学|"
-    r"入学|小学|幼儿园|辞职信|情书|菜谱|减肥|旅游|电影|游戏",
+    r"入学|小学|幼儿园|辞职信|情书|菜谱|减肥|旅游|电影|游戏|噪音|扰民|邻居",
     re.IGNORECASE)
 # Requests refused whatever topic of the plan they name: help with breaking the law, writing a
 # document for the owner, recommending a private provider. ("帮我写一下企业注销找哪些部门"
@@ -48,7 +48,7 @@ NOT_OURS = re.compile(
     r"fake invoice|launder|evade tax|tax evasion|\bhack|forge|impersonat|"
     r"(?:写|起草|拟|撰写|润色|改改|改一下)(?:一下|一份|一封|一篇|个|份|封|篇|段)?"
     r"[^,，。?？]{0,12}"
-    r"(?:计划书|申请书|信|稿|通知|简历|报告|文案|合同|邮件|文章|诗|作文|总结|演讲)|"
+    r"(?:计划书|申请书|信|稿|通知|简历|报告|文案|合同|邮件|文章|诗|作文|总结|演讲|批复|公文)|"
     r"\b(?:write|draft) (?:me )?(?:a|an|the) |"
     r"推荐.{0,6}(?:会计|代账|律师|中介|机构|公司|银行)|"
     r"recommend (?:me )?(?:a|an|some)? ?(?:good |reliable |cheap )?(?:\w+ )?(?:accountant|"

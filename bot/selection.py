@@ -19,7 +19,7 @@ LIST_QUESTION = re.compile(
     r"what (?:kind of |sort of |types? of )?(?:support|help|policies|measures|services|benefits|"
     r"incentives)|which (?:policies|measures|services)|what is there for|"
     r"what's (?:there|available)|what (?:can|could) .{1,30} get|list (?:the|all)|"
-    r"(?:what|which) (?:channels|ways|options)|"
+    r"(?:what|which) (?:channels|ways|options)|what (?:is|are) (?:the )?(?:\w+ ){0,4}doing|"
     r"what (?:has|have|does|do|did|will) (?:the )?(?:district|plan|government|court|putuo)\b"
     r".{0,40}\bdo(?:ne)?\b",
     re.IGNORECASE)
