@@ -1,7 +1,7 @@
 """Fit the out-of-scope detector on the dev and calibration sets (never on the test set).
 
-    python -m evals.calibrate [--gold evals/gold/dev.jsonl evals/gold/owner-dev.jsonl
-                                      evals/gold/owner-dev2.jsonl evals/gold/calibration.jsonl]
+    python -m evals.calibrate [--gold evals/gold/dev.jsonl evals/gold/calibration.jsonl
+                                      evals/gold/owner-dev.jsonl evals/gold/owner-dev2.jsonl]
 
 The model decides whether the plan has a need's topic at all, so each question is examined as
 the bot examines it: split into needs (only single-need questions are used, since the label
@@ -24,8 +24,10 @@ from bot.scope import FEATURES, ScopeEvidence, ScopeModel
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 
-DEFAULT_GOLD = (Path("evals/gold/dev.jsonl"), Path("evals/gold/owner-dev.jsonl"),
-                Path("evals/gold/owner-dev2.jsonl"), Path("evals/gold/calibration.jsonl"))
+# owner-dev3…5 tune the rules but are left out here: with them the 1% quantile of the
+# answerable questions falls and the threshold with it, and more out-of-scope questions pass.
+DEFAULT_GOLD = (Path("evals/gold/dev.jsonl"), Path("evals/gold/calibration.jsonl"),
+                Path("evals/gold/owner-dev.jsonl"), Path("evals/gold/owner-dev2.jsonl"))
 # The threshold starts where 1% of the answerable training questions would be refused, then is
 # lowered by a safety margin: questions phrased unlike any training question score lower, and a
 # wrong refusal costs an owner more than a cited answer to a question near the plan's edge.
