@@ -31,7 +31,8 @@ from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
 from vectorstore.embeddings import ModelEmbeddings, make_embeddings
-from vectorstore.store import MeasureIndex, active_generation, connect, index_plan_file
+from vectorstore.library import BUNDLED_ID, index_file, library_state, state_key
+from vectorstore.store import MeasureIndex, connect
 
 TOP_K = 10
 # A partial answer points to the closest measures only.
@@ -143,10 +144,11 @@ class PolicyBot:
         return self.pipeline.composer.plan
 
     def refresh(self) -> bool:
-        """Switch to a newer index generation if one was built; True when it switched."""
+        """Switch to the library's current documents if any was added, replaced or removed;
+        True when it switched."""
         with self._reload_lock:
             self._checked = time.monotonic()
-            if active_generation(self.client) == self.pipeline.generation:
+            if state_key(library_state(self.client)) == self.pipeline.generation:
                 return False
             self.pipeline = build_pipeline(MeasureIndex(self.client, self.embeddings),
                                            self.tokenizer, self.scope_model)
@@ -355,9 +357,9 @@ def open_index_client(settings: Settings) -> ClientAPI:
 def ensure_index(settings: Settings) -> bool:
     """Build the index from the bundled plan if the store has none; True when it built."""
     client = open_index_client(settings)
-    if active_generation(client):
+    if library_state(client):
         return False
-    index_plan_file(client, make_embeddings(settings.embeddings), bundled_plan_path())
+    index_file(client, make_embeddings(settings.embeddings), bundled_plan_path(), BUNDLED_ID)
     return True
 
 

@@ -72,4 +72,6 @@ class DenseRetriever:
 
     def run(self, query: Query, top_k: int = 10) -> list[Hit]:
         """The top_k measures nearest to the normalised question."""
-        return [Hit(m.measure, m.score) for m in self.index.search(query.text, k=top_k)]
+        primary = (self.index.primary.id,)
+        return [Hit(m.measure, m.score)
+                for m in self.index.search(query.text, k=top_k, documents=primary)]
