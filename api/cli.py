@@ -95,7 +95,8 @@ def ingest_one(client, settings: Settings, path: Path, doc_id: str, plan) -> Non
     from vectorstore.embeddings import make_embeddings
     from vectorstore.library import index_file
 
-    print(f"Parsed {path} as {doc_id}: {plan.title} {plan.document_number} — "
+    number = f" {plan.document_number}" if plan.document_number else ""
+    print(f"Parsed {path} as {doc_id}: {plan.title}{number} — "
           f"{len(plan.parts)} parts, {len(plan.sections)} sections, "
           f"{len(plan.measures)} measures")
     if queries_path(path).exists():

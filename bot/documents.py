@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.answer import document_label
 from ingest.plan import Plan
 
 YEAR = re.compile(r"(20\d\d)\s*年?")
@@ -32,14 +33,14 @@ class DocumentName:
 
     @property
     def year(self) -> str:
-        """The year of its date, or of its 文号, or ""."""
-        found = YEAR.search(self.plan.date) or YEAR.search(self.plan.document_number)
+        """The year of its date, or of its 文号, or of its validity, or ""."""
+        found = (YEAR.search(self.plan.date) or YEAR.search(self.plan.document_number)
+                 or YEAR.search(self.plan.valid_from))
         return found.group(1) if found else ""
 
     def label(self) -> str:
         """《title》（文号）, or 《title》 when it has no 文号."""
-        number = f"（{self.plan.document_number}）" if self.plan.document_number else ""
-        return f"《{self.plan.title}》{number}"
+        return document_label(self.plan)
 
     def expired(self, today: date | None = None) -> bool:
         """Past its valid_until (today: the date to judge by; the current date when None)."""

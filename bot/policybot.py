@@ -6,7 +6,6 @@ question → Query → needs → per need: (route | follow-up | keyword + dense 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -15,17 +14,16 @@ from dataclasses import dataclass
 
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, AnswerComposer, Coverage, Retrieved, greeting, refusal
-from bot.details import Detail, asked_details, unstated, without_details
-from bot.followup import FollowUpResolver
-from bot.fusion import ReciprocalRankFusion
-from bot.needs import Need, NeedSplitter
-from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
+from bot.answer import Answer, Coverage, Retrieved, greeting, refusal
+from bot.details import Detail, asked_details, unstated
+from bot.library import Library, build_library
+from bot.needs import Need
+from bot.pipeline import Pipeline
+from bot.query import Query, Tokenizer
 from bot.redis_link import RedisLink
-from bot.retrievers import BM25Retriever, DenseRetriever, Hit
-from bot.router import Route, Router
-from bot.scope import ScopeDetector, ScopeModel
-from bot.selection import CitationSelector
+from bot.retrievers import Hit
+from bot.router import Route
+from bot.scope import ScopeModel
 from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
@@ -41,56 +39,6 @@ MAX_RELATED = 2
 
 class InvalidQuestion(ValueError):
     """The question cannot be asked as given (empty, or too long)."""
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """The components built from one generation of the index."""
-
-    generation: str
-    analyzer: QueryAnalyzer
-    needs: NeedSplitter
-    keyword: BM25Retriever
-    dense: DenseRetriever
-    fusion: ReciprocalRankFusion
-    router: Router
-    scope: ScopeDetector
-    follow_up: FollowUpResolver
-    selector: CitationSelector
-    composer: AnswerComposer
-    year: int | None
-
-
-def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Pipeline:
-    """Assemble the components for the index's plan."""
-    plan = index.plan
-    keyword = BM25Retriever(plan, tokenizer, index.queries)
-    vocabulary = PlanVocabulary(plan, tokenizer)
-    # Homophones are corrected towards the plan's longer words and its section titles.
-    terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
-    terms |= {s.title for s in plan.sections}
-    analyzer = QueryAnalyzer(terms)
-
-    def names_topic(text: str) -> bool:
-        return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))
-
-    year = re.match(r"\d{4}", plan.date)
-    dense = DenseRetriever(index)
-    return Pipeline(
-        generation=index.generation,
-        analyzer=analyzer,
-        # A detail asked for ("有没有具体地址") names no topic of its own.
-        needs=NeedSplitter(lambda text: names_topic(analyzer.expand(without_details(text)))),
-        keyword=keyword,
-        dense=dense,
-        fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
-        router=Router(plan, tokenizer, vocabulary),
-        scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
-        follow_up=FollowUpResolver(tokenizer, vocabulary),
-        selector=CitationSelector(keyword, dense),
-        composer=AnswerComposer(plan),
-        year=int(year.group(0)) if year else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -128,8 +76,8 @@ class PolicyBot:
         self.refresh_seconds = refresh_seconds
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_model = ScopeModel.load()
-        self.pipeline = build_pipeline(MeasureIndex(client, embeddings), self.tokenizer,
-                                       self.scope_model)
+        self.library = build_library(MeasureIndex(client, embeddings), self.tokenizer,
+                                     self.scope_model)
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
@@ -139,8 +87,13 @@ class PolicyBot:
         self._listeners.append(listener)
 
     @property
+    def pipeline(self) -> Pipeline:
+        """The primary document's pipeline (the bundled plan's when it is loaded)."""
+        return self.library.primary
+
+    @property
     def plan(self) -> Plan:
-        """The plan currently served."""
+        """The primary document's plan: what a measure number alone refers to."""
         return self.pipeline.composer.plan
 
     def refresh(self) -> bool:
@@ -148,16 +101,26 @@ class PolicyBot:
         True when it switched."""
         with self._reload_lock:
             self._checked = time.monotonic()
-            if state_key(library_state(self.client)) == self.pipeline.generation:
+            if state_key(library_state(self.client)) == self.library.generation:
                 return False
-            self.pipeline = build_pipeline(MeasureIndex(self.client, self.embeddings),
-                                           self.tokenizer, self.scope_model)
+            self.library = build_library(MeasureIndex(self.client, self.embeddings),
+                                         self.tokenizer, self.scope_model)
             return True
 
-    def ask(self, question: str, session_id: str | None = None) -> Answer:
+    def current(self) -> Library:
+        """The library served, after looking for changes when the last look is older than
+        refresh_seconds."""
+        if time.monotonic() - self._checked > self.refresh_seconds:
+            self.refresh()
+        return self.library
+
+    def ask(self, question: str, session_id: str | None = None,
+            documents: list[str] | None = None) -> Answer:
         """Answer one question; with a session_id, follow-ups resolve against the last turn.
 
-        Raises InvalidQuestion for an empty or over-long question.
+        documents: the ids of the documents to answer from; all loaded ones when None.
+        Raises InvalidQuestion for an empty or over-long question, UnknownDocument for an id
+        not in the library.
         """
         started = time.perf_counter()
         text = (question or "").strip()
@@ -171,31 +134,35 @@ class PolicyBot:
             raise InvalidQuestion(
                 f"the question is {len(text)} characters long; the limit is "
                 f"{self.max_question_chars}")
-        if time.monotonic() - self._checked > self.refresh_seconds:
-            self.refresh()
-        pipeline = self.pipeline
+        library = self.current()
+        among = library.scope(documents)
         session_id = session_id or uuid.uuid4().hex
-        query = pipeline.analyzer.run(text)
         previous = self.sessions.last(session_id)
-
-        needs, outcomes, last = self.respond(pipeline, query, previous)
+        pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
         cited = unique(n for o in outcomes if o.coverage == "answered" for n in o.measures)
         related = unique(n for o in outcomes if o.coverage == "partial" for n in o.measures
                          if n not in cited)
         if cited or related:
-            self.sessions.record(session_id, Turn(last.text, tuple(cited or related), query.lang))
+            self.sessions.record(session_id, Turn(last.text, tuple(cited or related), query.lang,
+                                                  pipeline.document))
         if len(outcomes) == 1:
             reply = outcomes[0].text
         else:
             reply = pipeline.composer.needs_answer(needs, [o.text for o in outcomes], query.lang)
+        if library.several and coverage != "none":
+            reply += "\n\n" + library.name(pipeline.document).source(query.lang)
+        elif library.several and reply == refusal(query.lang):
+            # The refusal names the bundled plan; with several documents it names them all.
+            reply = library.refusal(query.lang)
         result = Answer(
             answer=reply,
             answerable=coverage == "answered",
             coverage=coverage,
             citations=pipeline.composer.cited(cited),
             related=pipeline.composer.cited(related),
-            retrieved=[Retrieved(measure=h.measure, score=round(h.score, 6))
+            retrieved=[Retrieved(document=pipeline.document, measure=h.measure,
+                                 score=round(h.score, 6))
                        for h in interleave([o.ranking for o in outcomes])],
             session_id=session_id,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
@@ -203,6 +170,37 @@ class PolicyBot:
         for listener in self._listeners:
             listener(result)
         return result
+
+    def across(self, library: Library, among: list[str], text: str, previous: Turn | None
+               ) -> tuple[Pipeline, Query, list[Need], list[Outcome], Query]:
+        """Answer from the document the question goes to: the pipeline used, the query, the
+        needs, their outcomes and the last need's query (see :meth:`respond`).
+
+        among: the documents in scope. A question searched in several documents is answered
+        from the first (by dense match) that answers it, else the first that answers it in part.
+        """
+        first = library.pipelines[among[0]]
+        asked = first.analyzer.run(text)
+        choice = library.choose(asked.text, among)
+        if choice.ask_which:
+            which = Outcome("none", [], [], library.which(choice.ask_which, asked.lang))
+            return first, asked, [], [which], asked
+        # A follow-up continues in the document of the turn before.
+        if previous and previous.document in choice.documents:
+            order = [previous.document, *(d for d in choice.documents if d != previous.document)]
+        else:
+            order = list(choice.documents)
+        tried = []
+        for document in order:
+            pipeline = library.pipelines[document]
+            query = asked if pipeline is first else pipeline.analyzer.run(text)
+            earlier = previous if previous and previous.document == document else None
+            needs, outcomes, last = self.respond(pipeline, query, earlier)
+            tried.append((pipeline, query, needs, outcomes, last))
+            if overall(outcomes) == "answered":
+                break
+        rank = {"answered": 0, "partial": 1, "none": 2}
+        return min(tried, key=lambda t: rank[overall(t[3])])
 
     def respond(self, pipeline: Pipeline, query: Query, previous: Turn | None
                 ) -> tuple[list[Need], list[Outcome], Query]:
