@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(InvalidQuestion, invalid_question)
     app.add_exception_handler(UnknownDocument, unknown_document)
+    app.add_exception_handler(IndexNotBuilt, library_empty)
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
     app.state.metrics = metrics = Metrics()
@@ -115,6 +116,11 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
 async def invalid_question(request: Request, exc: InvalidQuestion) -> JSONResponse:
     """An empty, over-long or unreadable question, wherever it is asked: 422 and why."""
     return JSONResponse({"detail": str(exc)}, status_code=422)
+
+
+async def library_empty(request: Request, exc: IndexNotBuilt) -> JSONResponse:
+    """Every document was removed while the server ran: 503 until one is ingested."""
+    return JSONResponse({"detail": str(exc)}, status_code=503)
 
 
 async def unknown_document(request: Request, exc: UnknownDocument) -> JSONResponse:

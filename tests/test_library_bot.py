@@ -165,6 +165,19 @@ def test_replacing_and_removing_a_document(home: Path, tmp_path: Path):
     assert "依据" not in bot.ask("企业注销找哪个部门？").answer
 
 
+def test_removing_the_last_document_makes_the_server_wait(tmp_path: Path):
+    client = connect(tmp_path)
+    index_file(client, make_embeddings(), FIXTURES / "loan-subsidy-regulation.txt")
+    with TestClient(create_app(Settings(POLICYBOT_HOME=tmp_path,
+                                        POLICYBOT_RATE_LIMIT=0))) as api:
+        question = {"question": "创业担保贷款个人最高额度是多少"}
+        assert api.post("/api/v1/ask", json=question).status_code == 200
+        api.app.state.bot.refresh_seconds = 0  # look for changes at once
+        remove_document(client, "loan-subsidy-regulation")
+        empty = api.post("/api/v1/ask", json=question)
+        assert empty.status_code == 503 and "policybot ingest" in empty.json()["detail"]
+
+
 def test_a_docx_is_ingested_and_answered(tmp_path: Path):
     path = tmp_path / "relief.docx"
     write_docx(paragraphs("relief-measures.txt"), path)
