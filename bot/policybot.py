@@ -185,11 +185,19 @@ class PolicyBot:
         if choice.ask_which:
             which = Outcome("none", [], [], library.which(choice.ask_which, asked.lang))
             return first, asked, [], [which], asked
-        # A follow-up continues in the document of the turn before.
-        if previous and previous.document in choice.documents:
-            order = [previous.document, *(d for d in choice.documents if d != previous.document)]
-        else:
-            order = list(choice.documents)
+        # A follow-up continues in the document of the turn before, unless it names what
+        # another document is about ("企业注销找哪个部门" after a question on loan subsidies
+        # names nothing of the subsidies' document, yet it is a new question).
+        if previous and previous.document not in choice.documents:
+            previous = None
+        if previous and any(
+                pipeline.follow_up.specific_words(pipeline.analyzer.run(text))
+                for document, pipeline in library.pipelines.items()
+                if document in choice.documents and document != previous.document):
+            previous = None
+        order = list(choice.documents)
+        if previous:
+            order = [previous.document, *(d for d in order if d != previous.document)]
         tried = []
         for document in order:
             pipeline = library.pipelines[document]

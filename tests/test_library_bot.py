@@ -95,6 +95,15 @@ def test_lookup_by_number_follows_the_named_document(library_bot: PolicyBot):
     assert "《关于进一步做好2023年稳就业工作的通知》" in ambiguous.answer
 
 
+def test_follow_ups_stay_in_their_document_unless_another_is_named(library_bot: PolicyBot):
+    first = library_bot.ask(SUBSIDY, "library-session")
+    follow_up = library_bot.ask("找哪个部门？", "library-session")
+    assert [(c.document, c.measure) for c in follow_up.citations] == [("relief-measures", 5)]
+    assert "市财政局" in follow_up.answer and first.session_id == "library-session"
+    fresh = library_bot.ask("企业注销找哪个部门？", "library-session")
+    assert [(c.document, c.measure) for c in fresh.citations] == [(BUNDLED_ID, 21)]
+
+
 def test_documents_limit_the_search(library_bot: PolicyBot):
     answer = library_bot.ask("零工市场", documents=["employment-notice"])
     assert {c.document for c in answer.citations} == {"employment-notice"}
