@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.answer import Citation
 from bot.documents import DocumentName, DocumentNames
 from bot.pipeline import Pipeline, build_pipeline
-from bot.query import Tokenizer
+from bot.query import PlanVocabulary, Tokenizer
 from bot.router import measure_numbers
 from bot.scope import ScopeModel
 from vectorstore.library import BUNDLED_ID, UnknownDocument
@@ -52,9 +53,18 @@ class Library:
         return next(iter(self.pipelines.values()))
 
     @property
+    def measures(self) -> int:
+        """How many measures the loaded documents have in all."""
+        return sum(len(p.composer.plan.measures) for p in self.pipelines.values())
+
+    @property
     def several(self) -> bool:
         """More than one document is loaded (answers then name theirs)."""
         return len(self.pipelines) > 1
+
+    def cited(self, measures: list[tuple[str, int]]) -> list[Citation]:
+        """The citation records of (document, number) pairs, in order."""
+        return [c for d, n in measures for c in self.pipelines[d].composer.cited([n])]
 
     def name(self, document: str) -> DocumentName:
         """The naming record of a loaded document."""
@@ -119,6 +129,9 @@ def build_library(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) 
     """
     names = [DocumentName(d.id, d.plan) for d in index.documents.values()]
     several = len(names) > 1
+    vocabularies = {n.id: PlanVocabulary(n.plan, tokenizer) for n in names}
     pipelines = {n.id: build_pipeline(index, n.id, tokenizer, model,
-                                      n.label() if several else "") for n in names}
+                                      n.label() if several else "",
+                                      tuple(v for d, v in vocabularies.items() if d != n.id))
+                 for n in names}
     return Library(index.generation, index, pipelines, DocumentNames(names))

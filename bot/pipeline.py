@@ -42,12 +42,14 @@ class Pipeline:
 
 
 def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, model: ScopeModel,
-                   source: str = "") -> Pipeline:
+                   source: str = "", others: tuple[PlanVocabulary, ...] = ()) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
     model: the scope model. source: how answers name the document before a measure's label
-    (《…》（文号）), "" when it is the only one loaded.
+    (《…》（文号）), "" when it is the only one loaded. others: the other documents'
+    vocabularies: a clause that names their topics is a need too (another document may
+    answer it).
     """
     indexed = index.documents[document]
     plan = indexed.plan
@@ -61,6 +63,10 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
     def names_topic(text: str) -> bool:
         return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))
 
+    def names_library_topic(text: str) -> bool:
+        return any(v.names_topic(t) for t in tokenizer.tokens(text)
+                   for v in (vocabulary, *others))
+
     year = re.match(r"\d{4}", plan.date)
     dense = DenseRetriever(index, document)
     return Pipeline(
@@ -68,7 +74,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
         document=document,
         analyzer=analyzer,
         # A detail asked for ("有没有具体地址") names no topic of its own.
-        needs=NeedSplitter(lambda text: names_topic(analyzer.expand(without_details(text)))),
+        needs=NeedSplitter(
+            lambda text: names_library_topic(analyzer.expand(without_details(text)))),
         keyword=keyword,
         dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chromadb.api import ClientAPI
 
@@ -24,6 +24,7 @@ from bot.redis_link import RedisLink
 from bot.retrievers import Hit
 from bot.router import Route
 from bot.scope import ScopeModel
+from bot.search import TOP_K, examine, search, with_first
 from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
@@ -32,7 +33,6 @@ from vectorstore.embeddings import ModelEmbeddings, make_embeddings
 from vectorstore.library import BUNDLED_ID, index_file, library_state, state_key
 from vectorstore.store import MeasureIndex, connect
 
-TOP_K = 10
 # A partial answer points to the closest measures only.
 MAX_RELATED = 2
 
@@ -49,12 +49,15 @@ class Outcome:
     measures: the measures cited (answered) or related (partial); empty for none.
     ranking: the fused ranking the need was answered from.
     text: the answer to this need.
+    document: the document it was answered from, when not the one the message went to (a
+      need of several that another document covers).
     """
 
     coverage: Coverage
     measures: list[int]
     ranking: list[Hit]
     text: str
+    document: str | None = None
 
 
 class PolicyBot:
@@ -140,18 +143,25 @@ class PolicyBot:
         previous = self.sessions.last(session_id)
         pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
-        cited = unique(n for o in outcomes if o.coverage == "answered" for n in o.measures)
-        related = unique(n for o in outcomes if o.coverage == "partial" for n in o.measures
-                         if n not in cited)
-        if cited or related:
-            self.sessions.record(session_id, Turn(last.text, tuple(cited or related), query.lang,
-                                                  pipeline.document))
+        # Measures are keyed by (document, number): a message's needs may rest on several.
+        cited = unique((o.document or pipeline.document, n) for o in outcomes
+                       if o.coverage == "answered" for n in o.measures)
+        related = unique((o.document or pipeline.document, n) for o in outcomes
+                         if o.coverage == "partial" for n in o.measures
+                         if (o.document or pipeline.document, n) not in cited)
+        if kept := cited or related:
+            # A follow-up continues from the first document the answer rests on.
+            document = kept[0][0]
+            self.sessions.record(session_id, Turn(last.text, tuple(n for d, n in kept
+                                                                   if d == document),
+                                                  query.lang, document))
         if len(outcomes) == 1:
             reply = outcomes[0].text
         else:
             reply = pipeline.composer.needs_answer(needs, [o.text for o in outcomes], query.lang)
         if library.several and coverage != "none":
-            reply += "\n\n" + library.name(pipeline.document).source(query.lang)
+            used = unique(d for d, _ in cited + related)
+            reply += "\n\n" + "\n".join(library.name(d).source(query.lang) for d in used)
         elif library.several and reply == refusal(query.lang):
             # The refusal names the bundled plan; with several documents it names them all.
             reply = library.refusal(query.lang)
@@ -159,11 +169,11 @@ class PolicyBot:
             answer=reply,
             answerable=coverage == "answered",
             coverage=coverage,
-            citations=pipeline.composer.cited(cited),
-            related=pipeline.composer.cited(related),
-            retrieved=[Retrieved(document=pipeline.document, measure=h.measure,
-                                 score=round(h.score, 6))
-                       for h in interleave([o.ranking for o in outcomes])],
+            citations=library.cited(cited),
+            related=library.cited(related),
+            retrieved=[Retrieved(document=d, measure=h.measure, score=round(h.score, 6))
+                       for d, h in interleave([[(o.document or pipeline.document, h)
+                                                 for h in o.ranking] for o in outcomes])],
             session_id=session_id,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
@@ -208,7 +218,34 @@ class PolicyBot:
             if overall(outcomes) == "answered":
                 break
         rank = {"answered": 0, "partial": 1, "none": 2}
-        return min(tried, key=lambda t: rank[overall(t[3])])
+        pipeline, query, needs, outcomes, last = min(tried, key=lambda t: rank[overall(t[3])])
+        if len(needs) > 1 and len(outcomes) == len(needs):
+            outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
+                        for need, o in zip(needs, outcomes, strict=True)]
+        return pipeline, query, needs, outcomes, last
+
+    def elsewhere(self, library: Library, order: list[str], pipeline: Pipeline, need: Need,
+                  outcome: Outcome, lang: str) -> Outcome:
+        """A need of several that the message's document does not answer, answered from the
+        first other document (in order) that does; else outcome when it is partial, else the
+        first other partial outcome; else outcome.
+
+        order: the documents in the order tried. pipeline: the message's document's.
+        """
+        if outcome.coverage == "answered":
+            return outcome
+        partial = outcome if outcome.coverage == "partial" else None
+        for document in order:
+            other = library.pipelines[document]
+            if other is pipeline:
+                continue
+            found = self.resolve(other, other.analyzer.part(need.text, lang), need.question,
+                                 None, need)
+            if found.coverage == "answered":
+                return replace(found, document=document)
+            if found.coverage == "partial" and partial is None:
+                partial = replace(found, document=document)
+        return partial or outcome
 
     def respond(self, pipeline: Pipeline, query: Query, previous: Turn | None
                 ) -> tuple[list[Need], list[Outcome], Query]:
@@ -300,12 +337,14 @@ def overall(outcomes: list[Outcome]) -> Coverage:
     return "answered" if "answered" in kinds else "partial" if "partial" in kinds else "none"
 
 
-def interleave(rankings: list[list[Hit]]) -> list[Hit]:
-    """The needs' rankings merged turn by turn (first of each, then second…), top 10."""
-    merged: list[Hit] = []
+def interleave(rankings: list[list[tuple[str, Hit]]]) -> list[tuple[str, Hit]]:
+    """The needs' rankings, as (document, hit), merged turn by turn (first of each, then
+    second…), top 10."""
+    merged: list[tuple[str, Hit]] = []
     for rank in range(TOP_K):
         for ranking in rankings:
-            if rank < len(ranking) and ranking[rank].measure not in {h.measure for h in merged}:
+            if rank < len(ranking) and (ranking[rank][0], ranking[rank][1].measure) not in {
+                    (d, h.measure) for d, h in merged}:
                 merged.append(ranking[rank])
     return merged[:TOP_K]
 
@@ -313,46 +352,6 @@ def interleave(rankings: list[list[Hit]]) -> list[Hit]:
 def unique(items) -> list:
     """Items in first-seen order, without repeats."""
     return list(dict.fromkeys(items))
-
-
-@dataclass(frozen=True)
-class Search:
-    """What search found for one need.
-
-    keyword, dense: each retriever's ranking. fused: their fusion.
-    measures: the measures to cite (empty when nothing was found).
-    missing: a detail the need asks for that those measures do not state, or None.
-    """
-
-    keyword: list[Hit]
-    dense: list[Hit]
-    fused: list[Hit]
-    measures: list[int]
-    missing: Detail | None
-
-
-def search(pipeline: Pipeline, query: Query) -> list[Hit]:
-    """Keyword and dense search, fused."""
-    return examine(pipeline, query, []).fused
-
-
-def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
-    """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
-    keyword_hits = pipeline.keyword.run(query, TOP_K)
-    dense_hits = pipeline.dense.run(query, TOP_K)
-    fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
-    measures = pipeline.selector.run(query, fused) if fused else []
-    # The detail must be stated by the measure that answers best, not by any measure listed.
-    plan = pipeline.composer.plan
-    missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
-    return Search(keyword_hits, dense_hits, fused, measures, missing)
-
-
-def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:
-    """The routed measures first, then the search hits, top 10 in all."""
-    ranked = [Hit(n, 1.0) for n in first]
-    ranked += [h for h in hits if h.measure not in first]
-    return ranked[:TOP_K]
 
 
 def open_index_client(settings: Settings) -> ClientAPI:

@@ -574,7 +574,7 @@ def compare_retrieval(bot: PolicyBot, items: list[GoldItem]) -> list[RetrievalFi
     """BM25 alone against BM25 + dense fused, with the bot's own components, question by
     question in the same process (routing, scope and answers left out of both)."""
     from bot.pipeline import build_pipeline
-    from bot.policybot import TOP_K
+    from bot.search import TOP_K
     from vectorstore.store import MeasureIndex
 
     # A pipeline of its own, whose index has not cached the questions' vectors yet.

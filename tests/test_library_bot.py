@@ -104,6 +104,17 @@ def test_follow_ups_stay_in_their_document_unless_another_is_named(library_bot: 
     assert [(c.document, c.measure) for c in fresh.citations] == [(BUNDLED_ID, 21)]
 
 
+def test_each_need_is_answered_from_the_document_that_covers_it(library_bot: PolicyBot):
+    answer = library_bot.ask("贷款贴息单户企业最高补贴多少？另外企业注销找哪个部门？")
+    assert [(c.document, c.measure) for c in answer.citations] == [
+        ("relief-measures", 5), (BUNDLED_ID, 21)]
+    assert {r.document for r in answer.retrieved} == {"relief-measures", BUNDLED_ID}
+    sources = [line for line in answer.answer.splitlines() if line.startswith("（依据：")]
+    assert [s.split("》")[0] for s in sources] == [
+        "（依据：《长川市支持中小微企业纾困发展的若干措施",
+        "（依据：《普陀区深化推进一流营商环境建设行动方案"]
+
+
 def test_documents_limit_the_search(library_bot: PolicyBot):
     answer = library_bot.ask("零工市场", documents=["employment-notice"])
     assert {c.document for c in answer.citations} == {"employment-notice"}
@@ -127,6 +138,7 @@ def test_api_lists_documents_and_their_measures(api: TestClient):
     assert api.get("/api/v1/measures/4").json()["text"] != measure["text"]  # the bundled plan
     unknown = api.get("/api/v1/documents/nope/measures/4")
     assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
+    assert api.get("/healthz").json()["measures"] == 100 + 11 + 14 + 13
     missing = api.get("/api/v1/documents/relief-measures/measures/99")
     assert missing.status_code == 404 and "99" in missing.json()["detail"]
 
