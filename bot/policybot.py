@@ -49,15 +49,15 @@ class Outcome:
     measures: the measures cited (answered) or related (partial); empty for none.
     ranking: the fused ranking the need was answered from.
     text: the answer to this need.
-    document: the document it was answered from, when not the one the message went to (a
-      need of several that another document covers).
+    document: the id of the document it was answered from ("" until :meth:`PolicyBot.across`
+      sets it).
     """
 
     coverage: Coverage
     measures: list[int]
     ranking: list[Hit]
     text: str
-    document: str | None = None
+    document: str = ""
 
 
 class PolicyBot:
@@ -144,11 +144,11 @@ class PolicyBot:
         pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
         # Measures are keyed by (document, number): a message's needs may rest on several.
-        cited = unique((o.document or pipeline.document, n) for o in outcomes
+        cited = unique((o.document, n) for o in outcomes
                        if o.coverage == "answered" for n in o.measures)
-        related = unique((o.document or pipeline.document, n) for o in outcomes
+        related = unique((o.document, n) for o in outcomes
                          if o.coverage == "partial" for n in o.measures
-                         if (o.document or pipeline.document, n) not in cited)
+                         if (o.document, n) not in cited)
         if kept := cited or related:
             # A follow-up continues from the first document the answer rests on.
             document = kept[0][0]
@@ -172,8 +172,8 @@ class PolicyBot:
             citations=library.cited(cited),
             related=library.cited(related),
             retrieved=[Retrieved(document=d, measure=h.measure, score=round(h.score, 6))
-                       for d, h in interleave([[(o.document or pipeline.document, h)
-                                                 for h in o.ranking] for o in outcomes])],
+                       for d, h in interleave([[(o.document, h) for h in o.ranking]
+                                               for o in outcomes])],
             session_id=session_id,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
@@ -187,13 +187,15 @@ class PolicyBot:
         needs, their outcomes and the last need's query (see :meth:`respond`).
 
         among: the documents in scope. A question searched in several documents is answered
-        from the first (by dense match) that answers it, else the first that answers it in part.
+        from the first (by dense match) that answers it, else the first that answers it in part;
+        each outcome carries the document it was answered from.
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)
         choice = library.choose(asked.text, among)
         if choice.ask_which:
-            which = Outcome("none", [], [], library.which(choice.ask_which, asked.lang))
+            which = Outcome("none", [], [], library.which(choice.ask_which, asked.lang),
+                            first.document)
             return first, asked, [], [which], asked
         # A follow-up continues in the document of the turn before, unless it names what
         # another document is about ("企业注销找哪个部门" after a question on loan subsidies
@@ -219,6 +221,7 @@ class PolicyBot:
                 break
         rank = {"answered": 0, "partial": 1, "none": 2}
         pipeline, query, needs, outcomes, last = min(tried, key=lambda t: rank[overall(t[3])])
+        outcomes = [replace(o, document=pipeline.document) for o in outcomes]
         if len(needs) > 1 and len(outcomes) == len(needs):
             outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
                         for need, o in zip(needs, outcomes, strict=True)]
