@@ -100,6 +100,16 @@ class Library:
         order = [m.document for m in self.index.search(text, k=10, documents=tuple(candidates))]
         return Choice(tuple(dict.fromkeys([*order, *candidates])))
 
+    def greeting(self, lang: str) -> str:
+        """The reply to a greeting: what the bot answers from and what to ask."""
+        labels = "、".join(n.label() for n in self.names.names)
+        if lang == "en":
+            return (f"Hello! I answer questions from these policy documents: {labels}. Ask what "
+                    "they provide and which department is responsible, or for a measure by its "
+                    "document and number.")
+        return (f"您好！我是政策问答助手，根据以下政策文件回答问题：{labels}。"
+                "您可以问其中的措施和责任单位，或注明文件和编号查询，如“2023年措施第四项”。")
+
     def refusal(self, lang: str) -> str:
         """What the bot says when none of the loaded documents covers a question."""
         labels = "、".join(n.label() for n in self.names.names)

@@ -163,8 +163,11 @@ class PolicyBot:
             used = unique(d for d, _ in cited + related)
             reply += "\n\n" + "\n".join(library.name(d).source(query.lang) for d in used)
         elif library.several and reply == refusal(query.lang):
-            # The refusal names the bundled plan; with several documents it names them all.
+            # The refusal and the greeting name the bundled plan; with several documents they
+            # name them all.
             reply = library.refusal(query.lang)
+        elif library.several and reply == greeting(query.lang, ""):
+            reply = library.greeting(query.lang)
         result = Answer(
             answer=reply,
             answerable=coverage == "answered",

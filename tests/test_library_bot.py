@@ -79,6 +79,8 @@ def test_each_document_answers_its_own_topics(library_bot: PolicyBot):
     assert (answer.citations[0].document, answer.citations[0].measure) == (BUNDLED_ID, 21)
     refused = library_bot.ask("怎么养猫")
     assert refused.coverage == "none" and RELIEF_LABEL in refused.answer
+    hello = library_bot.ask("你好")
+    assert hello.coverage == "none" and RELIEF_LABEL in hello.answer and "您好" in hello.answer
 
 
 def test_lookup_by_number_follows_the_named_document(library_bot: PolicyBot):
