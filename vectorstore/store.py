@@ -59,7 +59,7 @@ class DenseMatch:
 
     measure: int
     score: float
-    document: str = BUNDLED_ID
+    document: str
 
 
 @dataclass(frozen=True)
@@ -116,21 +116,6 @@ class MeasureIndex:
         # Owners ask the same questions again and again (the widget's suggestions, FAQs);
         # embedding is most of a question's cost, so recent query vectors are kept.
         self._embed = lru_cache(maxsize=QUERY_CACHE)(embeddings.embed_query_vector)
-
-    @property
-    def primary(self) -> IndexedDocument:
-        """The bundled plan when it is loaded, else the first document by id."""
-        return next(iter(self.documents.values()))
-
-    @property
-    def plan(self) -> Plan:
-        """The primary document's plan."""
-        return self.primary.plan
-
-    @property
-    def queries(self) -> dict[int, SampleQueries]:
-        """The primary document's sample questions."""
-        return self.primary.queries
 
     def search(self, query: str, k: int = 10,
                documents: tuple[str, ...] | None = None) -> list[DenseMatch]:
