@@ -21,6 +21,7 @@ from api.ratelimit import open_buckets
 from api.routes import (
     admin,
     ask,
+    documents,
     feedback,
     health,
     measures,
@@ -32,6 +33,7 @@ from api.routes import (
 from bot.policybot import InvalidQuestion
 from bot.redis_link import RedisLink
 from bot.settings import Settings
+from vectorstore.library import UnknownDocument
 from vectorstore.store import IndexNotBuilt
 
 log = logging.getLogger("policybot")
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(InvalidQuestion, invalid_question)
+    app.add_exception_handler(UnknownDocument, unknown_document)
+    app.add_exception_handler(IndexNotBuilt, library_empty)
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
     app.state.metrics = metrics = Metrics()
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(ask.router)
     app.include_router(measures.router)
+    app.include_router(documents.router)
     app.include_router(health.router)
     app.include_router(stream.router)
     app.include_router(feedback.router)
@@ -110,4 +115,14 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
 
 async def invalid_question(request: Request, exc: InvalidQuestion) -> JSONResponse:
     """An empty, over-long or unreadable question, wherever it is asked: 422 and why."""
+    return JSONResponse({"detail": str(exc)}, status_code=422)
+
+
+async def library_empty(request: Request, exc: IndexNotBuilt) -> JSONResponse:
+    """Every document was removed while the server ran: 503 until one is ingested."""
+    return JSONResponse({"detail": str(exc)}, status_code=503)
+
+
+async def unknown_document(request: Request, exc: UnknownDocument) -> JSONResponse:
+    """A question limited to a document the library does not hold: 422 and which."""
     return JSONResponse({"detail": str(exc)}, status_code=422)

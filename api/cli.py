@@ -1,4 +1,4 @@
-"""The ``policybot`` command: ingest, ask, serve, eval."""
+"""The ``policybot`` command: ingest, documents, remove, ask, serve, eval."""
 
 from __future__ import annotations
 
@@ -20,9 +20,18 @@ def main(argv: list[str] | None = None) -> int:
         description="Grounded Q&A on Putuo District's 2021 business-environment action plan.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest = commands.add_parser("ingest", help="parse a plan and (re)build the index")
-    ingest.add_argument("file", nargs="?", type=Path,
-                        help="plan text (UTF-8); the bundled plan when omitted")
+    ingest = commands.add_parser(
+        "ingest", help="add policy documents to the library, or replace those with the same id")
+    ingest.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                        help=".txt, .md, .docx, .pdf or .html; the bundled plan when omitted")
+    ingest.add_argument("--id", dest="doc_id",
+                        help="the document's id (one file only); the file's stem by default")
+
+    documents = commands.add_parser("documents", help="list the library's documents")
+    documents.add_argument("--json", action="store_true", help="print them as JSON")
+
+    remove = commands.add_parser("remove", help="remove a document from the library")
+    remove.add_argument("doc_id", metavar="ID")
 
     ask = commands.add_parser("ask", help="ask one question")
     ask.add_argument("question")
@@ -60,31 +69,79 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.plan import bundled_plan_path, load_plan
+    from vectorstore.library import BUNDLED_ID, check_id, document_id
+    from vectorstore.store import connect
+
+    if args.doc_id and len(args.files) > 1:
+        raise ValueError("--id names one document: give one file with it")
+    paths = args.files or [bundled_plan_path()]
+    ids = [check_id(args.doc_id) if args.doc_id else
+           BUNDLED_ID if not args.files else document_id(p) for p in paths]
+    # Every file is parsed before anything is embedded, so a file in which nothing can be
+    # found stops the command with the library untouched.
+    plans = [load_plan(p) for p in paths]
+    client = connect(settings.home, settings.chroma_host, settings.chroma_port)
+    for path, doc_id, plan in zip(paths, ids, plans, strict=True):
+        ingest_one(client, settings, path, doc_id, plan)
+    return 0
+
+
+def ingest_one(client, settings: Settings, path: Path, doc_id: str, plan) -> None:
+    """Index one parsed document file under doc_id, with a progress bar."""
     from tqdm import tqdm
 
-    from ingest.plan import bundled_plan_path, load_plan
     from ingest.queries import queries_path
     from vectorstore.embeddings import make_embeddings
-    from vectorstore.store import connect, index_plan_file
+    from vectorstore.library import index_file
 
-    path = args.file or bundled_plan_path()
-    plan = load_plan(path)
-    print(f"Parsed {path}: {len(plan.parts)} parts, {len(plan.sections)} sections, "
+    number = f" {plan.document_number}" if plan.document_number else ""
+    print(f"Parsed {path} as {doc_id}: {plan.title}{number} — "
+          f"{len(plan.parts)} parts, {len(plan.sections)} sections, "
           f"{len(plan.measures)} measures")
     if queries_path(path).exists():
         print(f"With sample questions from {queries_path(path)}")
-    client = connect(settings.home, settings.chroma_host, settings.chroma_port)
     started = time.perf_counter()
     with tqdm(unit="doc", desc="Embedding") as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        generation, built = index_plan_file(client, make_embeddings(settings.embeddings), path,
-                                            progress)
+        generation, built = index_file(client, make_embeddings(settings.embeddings), path,
+                                       doc_id, progress)
     seconds = time.perf_counter() - started
     state = f"built in {seconds:.1f} s" if built else "already up to date"
     print(f"Index {generation} ({settings.embeddings}): {state}")
+
+
+def run_documents(args: argparse.Namespace, settings: Settings) -> int:
+    from vectorstore.library import library_documents
+    from vectorstore.store import connect
+
+    records = library_documents(connect(settings.home, settings.chroma_host,
+                                        settings.chroma_port))
+    rows = [{"id": r.id, "title": r.title, "number": r.number, "issuer": r.issuer,
+             "date": r.date, "valid_from": r.valid_from, "valid_until": r.valid_until,
+             "measures": r.measures, "status": r.status()} for r in records]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("The library is empty: run `policybot ingest`.")
+    for row in rows:
+        validity = f"{row['valid_from'] or '…'} – {row['valid_until'] or '…'}"
+        print(f"{row['id']}\t{row['title']}\t{row['number'] or '-'}\t{row['issuer'] or '-'}\t"
+              f"{row['date'] or '-'}\t{validity}\t{row['measures']} measures\t{row['status']}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from vectorstore.library import remove_document
+    from vectorstore.store import connect
+
+    remove_document(connect(settings.home, settings.chroma_host, settings.chroma_port),
+                    args.doc_id)
+    print(f"Removed {args.doc_id} from the library")
     return 0
 
 
@@ -161,7 +218,8 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": run_ingest, "ask": run_ask, "serve": run_serve, "eval": run_eval,
+COMMANDS = {"ingest": run_ingest, "documents": run_documents, "remove": run_remove,
+            "ask": run_ask, "serve": run_serve, "eval": run_eval,
             "feedback": run_feedback_export}
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ MD_EMPHASIS = re.compile(r"(\*\*|__|`)(.+?)\1")
 SENTENCE = re.compile(r".*?(?:[。！？；!?;…]+[”’」』）)\]]*|\n+|\Z)", re.DOTALL)
 CLAUSE = re.compile(r".*?(?:[，、,：:]+|\n+|\Z)", re.DOTALL)
 UNITS_PREFIX = "责任单位："
+DOCUMENT_SOURCE = re.compile(r"《(.+)》(?:（(.+)）)?$")
 
 
 def wechat_text(answer: Answer) -> str:
@@ -36,6 +37,10 @@ def wechat_text(answer: Answer) -> str:
     cited = {c.measure for c in answer.citations}
     related = {c.measure for c in answer.related}
     text = plain(answer.answer)
+    # With several documents loaded an answer cites 《title》（文号）第（四）项: shown as
+    # 【长府办发〔2023〕5号 第（四）项】.
+    for c in [*answer.citations, *answer.related]:
+        text = text.replace(f"{c.source}{c.label}", f"【{document_mark(c.source)} {c.label}】")
     text = MEASURE_REF.sub(lambda m: cite(m, cited, related), text)
     # Where to turn: the units of the measures the answer rests on or, when the plan lacks the
     # detail asked, those of the related measures, whose units can give it.
@@ -44,6 +49,15 @@ def wechat_text(answer: Answer) -> str:
         lead, _, rest = text.partition("\n")
         text = "\n".join(part for part in (lead, units_line(basis), rest) if part)
     return text.strip()
+
+
+def document_mark(source: str) -> str:
+    """How a WeChat citation names its document: its 文号, or 《title》 when it has none.
+
+    source: the citation's ``source`` (《title》（文号）).
+    """
+    found = DOCUMENT_SOURCE.match(source)
+    return found.group(2) or f"《{found.group(1)}》" if found else source
 
 
 def plain(text: str) -> str:

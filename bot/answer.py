@@ -36,7 +36,10 @@ CLAUSE = re.compile(r"[^，；。：]+")
 class Citation(BaseModel):
     """A measure the answer rests on."""
 
-    measure: int = Field(description="Measure number, 1..100")
+    document: str = Field(description="Id of the document the measure belongs to")
+    label: str = Field(description="How the document cites the measure (第21条, 第（四）项)")
+    source: str = Field(description="The document as answers name it: 《title》（文号）")
+    measure: int = Field(description="Measure number in its document")
     section: str = Field(description="Title of the measure's section")
     units: list[str] = Field(description="Responsible units (责任单位), as printed")
     text: str = Field(description="The measure's text, verbatim")
@@ -45,6 +48,7 @@ class Citation(BaseModel):
 class Retrieved(BaseModel):
     """A measure in the fused ranking, with its fusion score."""
 
+    document: str
     measure: int
     score: float
 
@@ -75,15 +79,21 @@ class Answer(BaseModel):
 class AnswerComposer:
     """Writes Chinese or English answers from cited measures.
 
-    plan: the plan the measures come from.
+    plan: the plan the measures come from. document: its id in the library.
+    source: how an answer names the document before a measure's label (《…》（文号）), "" when
+    it is the only document loaded.
     """
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, document: str, source: str = "") -> None:
         self.plan = plan
+        self.document = document
+        self.source = source
 
     def citation(self, measure: Measure) -> Citation:
         """The citation record of a measure."""
-        return Citation(measure=measure.number, section=self.plan.section(measure.section).title,
+        return Citation(document=self.document, label=measure.cite(),
+                        source=document_label(self.plan), measure=measure.number,
+                        section=self.plan.section(measure.section).title,
                         units=list(measure.responsible_units), text=measure.text)
 
     def cited(self, numbers: list[int]) -> list[Citation]:
@@ -112,7 +122,7 @@ class AnswerComposer:
         else:
             also = "（另见" + "、".join(m.cite() for m in measures[1:]) + "）" \
                 if len(measures) > 1 else ""
-            lead = (f"{yes}{first.cite()}规定，{clause}{also}。"
+            lead = (f"{yes}{self.source}{first.cite()}规定，{clause}{also}。"
                     + (f"责任单位是{'、'.join(units)}。" if asks_who else ""))
         return "\n\n".join([lead, *(self.block(m, lang) for m in measures)])
 
@@ -169,8 +179,8 @@ class AnswerComposer:
                 f"Measure {m.number} belongs to the section "
                 f"“{title_en(self.plan.section(m.section).title)}”." for m in measures)
         else:
-            lead = "".join(f"{m.cite()}属于“{self.plan.section(m.section).title}”一节。"
-                           for m in measures)
+            lead = "".join(f"{self.source}{m.cite()}属于“{self.plan.section(m.section).title}”"
+                           "一节。" for m in measures)
         return "\n\n".join([lead, *(self.block(m, lang) for m in measures)])
 
     def department_answer(self, unit: str, numbers: list[int], lang: str) -> str:
@@ -214,16 +224,25 @@ class AnswerComposer:
         section = self.plan.section(measure.section).title
         if lang == "en":
             units = "; ".join(f"{english_name(u)} ({u})" for u in measure.responsible_units)
+            units = f"\nResponsible units: {units}" if units else ""
             return (f"Measure {measure.number} — {title_en(section)} ({section}), "
-                    f"original text: {measure.text}\nResponsible units: {units}")
-        return (f"{measure.cite()}（{section}）：{measure.text}\n"
-                f"责任单位：{'、'.join(measure.responsible_units)}")
+                    f"original text: {measure.text}{units}")
+        # Some documents (regulations) name no responsible unit for their articles.
+        units = f"\n责任单位：{'、'.join(measure.responsible_units)}" \
+            if measure.responsible_units else ""
+        return f"{measure.cite()}（{section}）：{measure.text}{units}"
 
     def line(self, measure: Measure, lang: str) -> str:
         """A measure on one line, for lists."""
         if lang == "en":
             return f"- Measure {measure.number}: {measure.text}"
         return f"- {measure.cite()}：{measure.text}"
+
+
+def document_label(plan: Plan) -> str:
+    """How answers name a document: 《title》（文号）, or 《title》 when it has no 文号."""
+    number = f"（{plan.document_number}）" if plan.document_number else ""
+    return f"《{plan.title}》{number}"
 
 
 def greeting(lang: str, text: str) -> str:

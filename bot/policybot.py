@@ -6,90 +6,39 @@ question → Query → needs → per need: (route | follow-up | keyword + dense 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, AnswerComposer, Coverage, Retrieved, greeting, refusal
-from bot.details import Detail, asked_details, unstated, without_details
-from bot.followup import FollowUpResolver
-from bot.fusion import ReciprocalRankFusion
-from bot.needs import Need, NeedSplitter
-from bot.query import PlanVocabulary, Query, QueryAnalyzer, Tokenizer
+from bot.answer import Answer, Coverage, Retrieved, greeting, refusal
+from bot.details import Detail, asked_details, unstated
+from bot.library import Library, build_library
+from bot.needs import Need
+from bot.pipeline import Pipeline
+from bot.query import Query, Tokenizer
 from bot.redis_link import RedisLink
-from bot.retrievers import BM25Retriever, DenseRetriever, Hit
-from bot.router import Route, Router
-from bot.scope import ScopeDetector, ScopeModel
-from bot.selection import CitationSelector
+from bot.retrievers import Hit
+from bot.router import Route
+from bot.scope import ScopeModel
+from bot.search import TOP_K, examine, search, with_first
 from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
 from vectorstore.embeddings import ModelEmbeddings, make_embeddings
-from vectorstore.store import MeasureIndex, active_generation, connect, index_plan_file
+from vectorstore.library import BUNDLED_ID, index_file, library_state, state_key
+from vectorstore.store import MeasureIndex, connect
 
-TOP_K = 10
 # A partial answer points to the closest measures only.
 MAX_RELATED = 2
 
 
 class InvalidQuestion(ValueError):
     """The question cannot be asked as given (empty, or too long)."""
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """The components built from one generation of the index."""
-
-    generation: str
-    analyzer: QueryAnalyzer
-    needs: NeedSplitter
-    keyword: BM25Retriever
-    dense: DenseRetriever
-    fusion: ReciprocalRankFusion
-    router: Router
-    scope: ScopeDetector
-    follow_up: FollowUpResolver
-    selector: CitationSelector
-    composer: AnswerComposer
-    year: int | None
-
-
-def build_pipeline(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Pipeline:
-    """Assemble the components for the index's plan."""
-    plan = index.plan
-    keyword = BM25Retriever(plan, tokenizer, index.queries)
-    vocabulary = PlanVocabulary(plan, tokenizer)
-    # Homophones are corrected towards the plan's longer words and its section titles.
-    terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
-    terms |= {s.title for s in plan.sections}
-    analyzer = QueryAnalyzer(terms)
-
-    def names_topic(text: str) -> bool:
-        return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))
-
-    year = re.match(r"\d{4}", plan.date)
-    dense = DenseRetriever(index)
-    return Pipeline(
-        generation=index.generation,
-        analyzer=analyzer,
-        # A detail asked for ("有没有具体地址") names no topic of its own.
-        needs=NeedSplitter(lambda text: names_topic(analyzer.expand(without_details(text)))),
-        keyword=keyword,
-        dense=dense,
-        fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
-        router=Router(plan, tokenizer, vocabulary),
-        scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
-        follow_up=FollowUpResolver(tokenizer, vocabulary),
-        selector=CitationSelector(keyword, dense),
-        composer=AnswerComposer(plan),
-        year=int(year.group(0)) if year else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -100,12 +49,15 @@ class Outcome:
     measures: the measures cited (answered) or related (partial); empty for none.
     ranking: the fused ranking the need was answered from.
     text: the answer to this need.
+    document: the id of the document it was answered from ("" until :meth:`PolicyBot.across`
+      sets it).
     """
 
     coverage: Coverage
     measures: list[int]
     ranking: list[Hit]
     text: str
+    document: str = ""
 
 
 class PolicyBot:
@@ -127,8 +79,8 @@ class PolicyBot:
         self.refresh_seconds = refresh_seconds
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_model = ScopeModel.load()
-        self.pipeline = build_pipeline(MeasureIndex(client, embeddings), self.tokenizer,
-                                       self.scope_model)
+        self.library = build_library(MeasureIndex(client, embeddings), self.tokenizer,
+                                     self.scope_model)
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
@@ -138,24 +90,40 @@ class PolicyBot:
         self._listeners.append(listener)
 
     @property
+    def pipeline(self) -> Pipeline:
+        """The primary document's pipeline (the bundled plan's when it is loaded)."""
+        return self.library.primary
+
+    @property
     def plan(self) -> Plan:
-        """The plan currently served."""
+        """The primary document's plan: what a measure number alone refers to."""
         return self.pipeline.composer.plan
 
     def refresh(self) -> bool:
-        """Switch to a newer index generation if one was built; True when it switched."""
+        """Switch to the library's current documents if any was added, replaced or removed;
+        True when it switched."""
         with self._reload_lock:
             self._checked = time.monotonic()
-            if active_generation(self.client) == self.pipeline.generation:
+            if state_key(library_state(self.client)) == self.library.generation:
                 return False
-            self.pipeline = build_pipeline(MeasureIndex(self.client, self.embeddings),
-                                           self.tokenizer, self.scope_model)
+            self.library = build_library(MeasureIndex(self.client, self.embeddings),
+                                         self.tokenizer, self.scope_model)
             return True
 
-    def ask(self, question: str, session_id: str | None = None) -> Answer:
+    def current(self) -> Library:
+        """The library served, after looking for changes when the last look is older than
+        refresh_seconds."""
+        if time.monotonic() - self._checked > self.refresh_seconds:
+            self.refresh()
+        return self.library
+
+    def ask(self, question: str, session_id: str | None = None,
+            documents: list[str] | None = None) -> Answer:
         """Answer one question; with a session_id, follow-ups resolve against the last turn.
 
-        Raises InvalidQuestion for an empty or over-long question.
+        documents: the ids of the documents to answer from; all loaded ones when None.
+        Raises InvalidQuestion for an empty or over-long question, UnknownDocument for an id
+        not in the library.
         """
         started = time.perf_counter()
         text = (question or "").strip()
@@ -169,38 +137,121 @@ class PolicyBot:
             raise InvalidQuestion(
                 f"the question is {len(text)} characters long; the limit is "
                 f"{self.max_question_chars}")
-        if time.monotonic() - self._checked > self.refresh_seconds:
-            self.refresh()
-        pipeline = self.pipeline
+        library = self.current()
+        among = library.scope(documents)
         session_id = session_id or uuid.uuid4().hex
-        query = pipeline.analyzer.run(text)
         previous = self.sessions.last(session_id)
-
-        needs, outcomes, last = self.respond(pipeline, query, previous)
+        pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
-        cited = unique(n for o in outcomes if o.coverage == "answered" for n in o.measures)
-        related = unique(n for o in outcomes if o.coverage == "partial" for n in o.measures
-                         if n not in cited)
-        if cited or related:
-            self.sessions.record(session_id, Turn(last.text, tuple(cited or related), query.lang))
+        # Measures are keyed by (document, number): a message's needs may rest on several.
+        cited = unique((o.document, n) for o in outcomes
+                       if o.coverage == "answered" for n in o.measures)
+        related = unique((o.document, n) for o in outcomes
+                         if o.coverage == "partial" for n in o.measures
+                         if (o.document, n) not in cited)
+        if kept := cited or related:
+            # A follow-up continues from the first document the answer rests on.
+            document = kept[0][0]
+            self.sessions.record(session_id, Turn(last.text, tuple(n for d, n in kept
+                                                                   if d == document),
+                                                  query.lang, document))
         if len(outcomes) == 1:
             reply = outcomes[0].text
         else:
             reply = pipeline.composer.needs_answer(needs, [o.text for o in outcomes], query.lang)
+        if library.several and coverage != "none":
+            used = unique(d for d, _ in cited + related)
+            reply += "\n\n" + "\n".join(library.name(d).source(query.lang) for d in used)
+        elif library.several and reply == refusal(query.lang):
+            # The refusal and the greeting name the bundled plan; with several documents they
+            # name them all.
+            reply = library.refusal(query.lang)
+        elif library.several and reply == greeting(query.lang, ""):
+            reply = library.greeting(query.lang)
         result = Answer(
             answer=reply,
             answerable=coverage == "answered",
             coverage=coverage,
-            citations=pipeline.composer.cited(cited),
-            related=pipeline.composer.cited(related),
-            retrieved=[Retrieved(measure=h.measure, score=round(h.score, 6))
-                       for h in interleave([o.ranking for o in outcomes])],
+            citations=library.cited(cited),
+            related=library.cited(related),
+            retrieved=[Retrieved(document=d, measure=h.measure, score=round(h.score, 6))
+                       for d, h in interleave([[(o.document, h) for h in o.ranking]
+                                               for o in outcomes])],
             session_id=session_id,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         for listener in self._listeners:
             listener(result)
         return result
+
+    def across(self, library: Library, among: list[str], text: str, previous: Turn | None
+               ) -> tuple[Pipeline, Query, list[Need], list[Outcome], Query]:
+        """Answer from the document the question goes to: the pipeline used, the query, the
+        needs, their outcomes and the last need's query (see :meth:`respond`).
+
+        among: the documents in scope. A question searched in several documents is answered
+        from the first (by dense match) that answers it, else the first that answers it in part;
+        each outcome carries the document it was answered from.
+        """
+        first = library.pipelines[among[0]]
+        asked = first.analyzer.run(text)
+        choice = library.choose(asked.text, among)
+        if choice.ask_which:
+            which = Outcome("none", [], [], library.which(choice.ask_which, asked.lang),
+                            first.document)
+            return first, asked, [], [which], asked
+        # A follow-up continues in the document of the turn before, unless it names what
+        # another document is about ("企业注销找哪个部门" after a question on loan subsidies
+        # names nothing of the subsidies' document, yet it is a new question).
+        if previous and previous.document not in choice.documents:
+            previous = None
+        if previous and any(
+                pipeline.follow_up.specific_words(pipeline.analyzer.run(text))
+                for document, pipeline in library.pipelines.items()
+                if document in choice.documents and document != previous.document):
+            previous = None
+        order = list(choice.documents)
+        if previous:
+            order = [previous.document, *(d for d in order if d != previous.document)]
+        tried = []
+        for document in order:
+            pipeline = library.pipelines[document]
+            query = asked if pipeline is first else pipeline.analyzer.run(text)
+            earlier = previous if previous and previous.document == document else None
+            needs, outcomes, last = self.respond(pipeline, query, earlier)
+            tried.append((pipeline, query, needs, outcomes, last))
+            if overall(outcomes) == "answered":
+                break
+        rank = {"answered": 0, "partial": 1, "none": 2}
+        pipeline, query, needs, outcomes, last = min(tried, key=lambda t: rank[overall(t[3])])
+        outcomes = [replace(o, document=pipeline.document) for o in outcomes]
+        if len(needs) > 1 and len(outcomes) == len(needs):
+            outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
+                        for need, o in zip(needs, outcomes, strict=True)]
+        return pipeline, query, needs, outcomes, last
+
+    def elsewhere(self, library: Library, order: list[str], pipeline: Pipeline, need: Need,
+                  outcome: Outcome, lang: str) -> Outcome:
+        """A need of several that the message's document does not answer, answered from the
+        first other document (in order) that does; else outcome when it is partial, else the
+        first other partial outcome; else outcome.
+
+        order: the documents in the order tried. pipeline: the message's document's.
+        """
+        if outcome.coverage == "answered":
+            return outcome
+        partial = outcome if outcome.coverage == "partial" else None
+        for document in order:
+            other = library.pipelines[document]
+            if other is pipeline:
+                continue
+            found = self.resolve(other, other.analyzer.part(need.text, lang), need.question,
+                                 None, need)
+            if found.coverage == "answered":
+                return replace(found, document=document)
+            if found.coverage == "partial" and partial is None:
+                partial = replace(found, document=document)
+        return partial or outcome
 
     def respond(self, pipeline: Pipeline, query: Query, previous: Turn | None
                 ) -> tuple[list[Need], list[Outcome], Query]:
@@ -292,12 +343,14 @@ def overall(outcomes: list[Outcome]) -> Coverage:
     return "answered" if "answered" in kinds else "partial" if "partial" in kinds else "none"
 
 
-def interleave(rankings: list[list[Hit]]) -> list[Hit]:
-    """The needs' rankings merged turn by turn (first of each, then second…), top 10."""
-    merged: list[Hit] = []
+def interleave(rankings: list[list[tuple[str, Hit]]]) -> list[tuple[str, Hit]]:
+    """The needs' rankings, as (document, hit), merged turn by turn (first of each, then
+    second…), top 10."""
+    merged: list[tuple[str, Hit]] = []
     for rank in range(TOP_K):
         for ranking in rankings:
-            if rank < len(ranking) and ranking[rank].measure not in {h.measure for h in merged}:
+            if rank < len(ranking) and (ranking[rank][0], ranking[rank][1].measure) not in {
+                    (d, h.measure) for d, h in merged}:
                 merged.append(ranking[rank])
     return merged[:TOP_K]
 
@@ -305,46 +358,6 @@ def interleave(rankings: list[list[Hit]]) -> list[Hit]:
 def unique(items) -> list:
     """Items in first-seen order, without repeats."""
     return list(dict.fromkeys(items))
-
-
-@dataclass(frozen=True)
-class Search:
-    """What search found for one need.
-
-    keyword, dense: each retriever's ranking. fused: their fusion.
-    measures: the measures to cite (empty when nothing was found).
-    missing: a detail the need asks for that those measures do not state, or None.
-    """
-
-    keyword: list[Hit]
-    dense: list[Hit]
-    fused: list[Hit]
-    measures: list[int]
-    missing: Detail | None
-
-
-def search(pipeline: Pipeline, query: Query) -> list[Hit]:
-    """Keyword and dense search, fused."""
-    return examine(pipeline, query, []).fused
-
-
-def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
-    """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
-    keyword_hits = pipeline.keyword.run(query, TOP_K)
-    dense_hits = pipeline.dense.run(query, TOP_K)
-    fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
-    measures = pipeline.selector.run(query, fused) if fused else []
-    # The detail must be stated by the measure that answers best, not by any measure listed.
-    plan = pipeline.composer.plan
-    missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
-    return Search(keyword_hits, dense_hits, fused, measures, missing)
-
-
-def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:
-    """The routed measures first, then the search hits, top 10 in all."""
-    ranked = [Hit(n, 1.0) for n in first]
-    ranked += [h for h in hits if h.measure not in first]
-    return ranked[:TOP_K]
 
 
 def open_index_client(settings: Settings) -> ClientAPI:
@@ -355,9 +368,9 @@ def open_index_client(settings: Settings) -> ClientAPI:
 def ensure_index(settings: Settings) -> bool:
     """Build the index from the bundled plan if the store has none; True when it built."""
     client = open_index_client(settings)
-    if active_generation(client):
+    if library_state(client):
         return False
-    index_plan_file(client, make_embeddings(settings.embeddings), bundled_plan_path())
+    index_file(client, make_embeddings(settings.embeddings), bundled_plan_path(), BUNDLED_ID)
     return True
 
 

@@ -62,14 +62,16 @@ class BM25Retriever:
 
 
 class DenseRetriever:
-    """Vector search in the Chroma measure index (cosine similarity).
+    """Vector search in one document's Chroma collection (cosine similarity).
 
-    index: the opened measure index.
+    index: the opened library. document: the id of the document searched.
     """
 
-    def __init__(self, index: MeasureIndex) -> None:
+    def __init__(self, index: MeasureIndex, document: str) -> None:
         self.index = index
+        self.document = document
 
     def run(self, query: Query, top_k: int = 10) -> list[Hit]:
         """The top_k measures nearest to the normalised question."""
-        return [Hit(m.measure, m.score) for m in self.index.search(query.text, k=top_k)]
+        found = self.index.search(query.text, k=top_k, documents=(self.document,))
+        return [Hit(m.measure, m.score) for m in found]

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.redis_link import RedisLink, milliseconds
 from bot.settings import Settings
+from vectorstore.library import BUNDLED_ID
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,13 @@ class Turn:
     question: the (normalised) question asked.
     measures: the measures the answer cited.
     lang: the language it was answered in.
+    document: the id of the document those measures belong to.
     """
 
     question: str
     measures: tuple[int, ...]
     lang: str
+    document: str = BUNDLED_ID
 
 
 class SessionStore(Protocol):
@@ -66,26 +69,32 @@ class Sessions:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS turns (session_id TEXT PRIMARY KEY, question TEXT, "
-            "measures TEXT, lang TEXT, updated REAL)")
+            "measures TEXT, lang TEXT, updated REAL, document TEXT)")
+        # Files written before the library have no document column: their turns were about
+        # the bundled plan.
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(turns)")}
+        if "document" not in columns:
+            self._db.execute("ALTER TABLE turns ADD COLUMN document TEXT")
         self._db.commit()
 
     def last(self, session_id: str) -> Turn | None:
         """The previous turn of this session, if it is still open."""
         with self._lock:
             row = self._db.execute(
-                "SELECT question, measures, lang, updated FROM turns WHERE session_id = ?",
-                (session_id,)).fetchone()
+                "SELECT question, measures, lang, updated, document FROM turns "
+                "WHERE session_id = ?", (session_id,)).fetchone()
         if not row or time.time() - row[3] > self.ttl_seconds:
             return None
-        return Turn(row[0], tuple(json.loads(row[1])), row[2])
+        return Turn(row[0], tuple(json.loads(row[1])), row[2], row[4] or BUNDLED_ID)
 
     def record(self, session_id: str, turn: Turn) -> None:
         """Remember this turn as the session's latest."""
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO turns VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO turns (session_id, question, measures, lang, updated, "
+                "document) VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, turn.question, json.dumps(list(turn.measures)), turn.lang,
-                 time.time()))
+                 time.time(), turn.document))
             self._db.commit()
 
     def close(self) -> None:
@@ -113,12 +122,13 @@ class RedisSessions:
         if stored is None:
             return None
         fields = json.loads(stored)
-        return Turn(fields["question"], tuple(fields["measures"]), fields["lang"])
+        return Turn(fields["question"], tuple(fields["measures"]), fields["lang"],
+                    fields.get("document", BUNDLED_ID))
 
     def record(self, session_id: str, turn: Turn) -> None:
         """Remember this turn as the session's latest (dropped while Redis is down)."""
         value = json.dumps({"question": turn.question, "measures": list(turn.measures),
-                            "lang": turn.lang}, ensure_ascii=False)
+                            "lang": turn.lang, "document": turn.document}, ensure_ascii=False)
         ttl_ms = milliseconds(self.ttl_seconds)
         self.link.run("sessions", lambda r: r.set(self.PREFIX + session_id, value, px=ttl_ms),
                       None)

@@ -573,12 +573,13 @@ def in_process(home: Path) -> tuple[list[AskFigures], list[RetrievalFigures]]:
 def compare_retrieval(bot: PolicyBot, items: list[GoldItem]) -> list[RetrievalFigures]:
     """BM25 alone against BM25 + dense fused, with the bot's own components, question by
     question in the same process (routing, scope and answers left out of both)."""
-    from bot.policybot import TOP_K, build_pipeline
+    from bot.pipeline import build_pipeline
+    from bot.search import TOP_K
     from vectorstore.store import MeasureIndex
 
     # A pipeline of its own, whose index has not cached the questions' vectors yet.
-    pipeline = build_pipeline(MeasureIndex(bot.client, bot.embeddings), bot.tokenizer,
-                              bot.scope_model)
+    pipeline = build_pipeline(MeasureIndex(bot.client, bot.embeddings), bot.pipeline.document,
+                              bot.tokenizer, bot.scope_model)
     single = [i for i in items if i.answerable and i.expected_measures and not i.session]
     rankings: dict[str, list[list[int]]] = {BM25_ONLY: [], HYBRID: []}
     timings: dict[str, list[float]] = {name: [] for name in rankings}

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.details import asked_details
-from bot.policybot import PolicyBot, examine, load_bot
+from bot.policybot import PolicyBot, load_bot
 from bot.scope import FEATURES, ScopeEvidence, ScopeModel
+from bot.search import examine
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 

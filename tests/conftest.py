@@ -20,7 +20,8 @@ from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path, load_plan
 from vectorstore.embeddings import make_embeddings
-from vectorstore.store import connect, index_plan_file
+from vectorstore.library import index_file
+from vectorstore.store import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +35,7 @@ def plan() -> Plan:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A POLICYBOT_HOME with the bundled plan indexed by the default model."""
     path = tmp_path_factory.mktemp("home")
-    index_plan_file(connect(path), make_embeddings(), bundled_plan_path())
+    index_file(connect(path), make_embeddings(), bundled_plan_path())
     return path
 
 

@@ -7,11 +7,12 @@ import re
 import pytest
 
 from bot.answer import AnswerComposer, greeting, refusal
+from vectorstore.library import BUNDLED_ID
 
 
 @pytest.fixture(scope="module")
 def composer(plan):
-    return AnswerComposer(plan)
+    return AnswerComposer(plan, BUNDLED_ID)
 
 
 def test_who_answer_leads_with_the_clause_and_names_units(composer, plan):

@@ -21,12 +21,14 @@ def test_ask_contract(client):
                          "retrieved", "session_id", "latency_ms"}
     assert body["answerable"] is True and body["coverage"] == "answered"
     assert body["citations"][0] == {
+        "document": "putuo-yingshang-2021", "label": "第21条",
+        "source": "《普陀区深化推进一流营商环境建设行动方案》（普委办发〔2021〕12号）",
         "measure": 21, "section": "简化企业开办和注销流程",
         "units": ["区市场监管局", "区税务局", "区人社局"],
         "text": "深化“高效办成一件事”在企业注销领域的应用，进一步简化企业注销登记程序和材料，"
                 "加强部门间业务协同，提供企业“套餐式”注销服务。"}
     assert len(body["retrieved"]) == 10
-    assert set(body["retrieved"][0]) == {"measure", "score"}
+    assert set(body["retrieved"][0]) == {"document", "measure", "score"}
     assert body["session_id"]
 
 
@@ -55,7 +57,8 @@ def test_near_miss_is_partial_and_points_to_related_measures(client, question, l
     assert body["citations"] == [] and body["related"]
     assert body["answer"].startswith(lead)
     for related in body["related"]:
-        assert set(related) == {"measure", "section", "units", "text"}
+        assert set(related) == {"document", "label", "source", "measure", "section", "units",
+                                "text"}
         assert 30 <= related["measure"] <= 36
         assert all(unit in body["answer"] for unit in related["units"])
 

@@ -10,6 +10,7 @@ from bot.fusion import ReciprocalRankFusion
 from bot.query import Query, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 from vectorstore.embeddings import make_embeddings
+from vectorstore.library import BUNDLED_ID
 from vectorstore.store import MeasureIndex, connect
 
 
@@ -40,7 +41,7 @@ def test_bm25_no_shared_token_means_no_hits(keyword):
 
 
 def test_dense_finds_paraphrases(home):
-    dense = DenseRetriever(MeasureIndex(connect(home), make_embeddings()))
+    dense = DenseRetriever(MeasureIndex(connect(home), make_embeddings()), BUNDLED_ID)
     hits = dense.run(q("外国员工办工作证能快点吗"), top_k=5)
     assert 86 in [h.measure for h in hits]
     assert len(hits) == 5

@@ -3,6 +3,7 @@ failures leave no memory rather than an error."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.redis_link import RedisLink
 from bot.sessions import RedisSessions, Sessions, SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from tests.conftest import RedisServer
+from vectorstore.library import BUNDLED_ID
 
 StoreFactory = Callable[..., SessionStore]
 
@@ -34,6 +36,23 @@ def test_last_turn_is_seen_by_another_connection(open_store: StoreFactory):
     sessions.record("a", Turn("第22条", (22,), "zh"))
     assert open_store().last("a") == Turn("第22条", (22,), "zh")
     assert open_store().last("b") is None
+
+
+def test_a_turn_remembers_its_document(open_store: StoreFactory):
+    open_store().record("a", Turn("贷款贴息", (5,), "zh", "relief-measures"))
+    assert open_store().last("a") == Turn("贷款贴息", (5,), "zh", "relief-measures")
+
+
+def test_a_file_from_before_the_library_is_read_as_the_bundled_plan(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE turns (session_id TEXT PRIMARY KEY, question TEXT, "
+                   "measures TEXT, lang TEXT, updated REAL)")
+        db.execute("INSERT INTO turns VALUES ('a', '企业注销', '[21]', 'zh', ?)", (time.time(),))
+    sessions = Sessions(path)
+    assert sessions.last("a") == Turn("企业注销", (21,), "zh", BUNDLED_ID)
+    sessions.record("b", Turn("贷款贴息", (5,), "zh", "relief-measures"))
+    assert sessions.last("b").document == "relief-measures"
 
 
 def test_last_turn_survives_reopening(tmp_path):

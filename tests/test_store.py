@@ -13,19 +13,26 @@ import pytest
 from ingest.plan import bundled_plan_path
 from tests.conftest import free_port
 from vectorstore.embeddings import make_embeddings
-from vectorstore.store import (
+from vectorstore.library import (
+    BUNDLED_ID,
     GENERATION_PREFIX,
-    IndexModelMismatch,
-    IndexNotBuilt,
-    MeasureIndex,
-    active_generation,
-    build_index,
-    connect,
-    index_plan_file,
+    build_document,
+    index_file,
+    library_state,
     measure_id,
 )
+from vectorstore.store import IndexModelMismatch, IndexNotBuilt, MeasureIndex, connect
 
 PLAN_TEXT = bundled_plan_path().read_text(encoding="utf-8")
+
+
+def build_index(client, embeddings, text, progress=None):
+    """Build the bundled plan's document from text."""
+    return build_document(client, embeddings, BUNDLED_ID, text, progress=progress)
+
+
+def active_generation(client):
+    return library_state(client)[BUNDLED_ID]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +54,7 @@ def test_round_trip_on_disk(tmp_path: Path, e5):
     index = MeasureIndex(connect(tmp_path), e5)
     assert index.generation == generation
     assert index.count() == 100
-    assert len(index.plan.measures) == 100
+    assert len(index.documents[BUNDLED_ID].plan.measures) == 100
     top = index.search("企业注销找哪个部门", k=3)
     assert top[0].measure == 21
     assert 0.0 < top[0].score <= 1.0 and top[0].score >= top[1].score
@@ -58,16 +65,16 @@ def test_round_trip_on_disk(tmp_path: Path, e5):
 
 def test_sample_questions_are_indexed_beside_measures(tmp_path: Path, e5):
     client = connect(tmp_path)
-    generation, _ = index_plan_file(client, e5, bundled_plan_path())
+    generation, _ = index_file(client, e5, bundled_plan_path())
     index = MeasureIndex(client, e5)
     assert index.count() == 300  # a measure, its Chinese and its English questions
-    assert index.queries[21].zh and index.queries[21].en
+    assert index.documents[BUNDLED_ID].queries[21].zh and index.documents[BUNDLED_ID].queries[21].en
     record = client.get_collection(generation).get(ids=[f"{measure_id(21)}-en"])
     assert record["metadatas"][0] == {"measure": 21, "kind": "queries-en"}
     # an English question finds the measure through its English sample questions
     assert index.search("How do I close down my company?", k=1)[0].measure == 21
     # changing the questions makes a new generation
-    assert build_index(client, e5, PLAN_TEXT)[0] != generation
+    assert build_document(client, e5, BUNDLED_ID, PLAN_TEXT)[0] != generation
 
 
 def test_rebuild_is_idempotent_and_switches_atomically(tmp_path: Path, e5):
@@ -83,7 +90,7 @@ def test_rebuild_is_idempotent_and_switches_atomically(tmp_path: Path, e5):
     assert active_generation(client) == second
     # the reader opened before the switch still answers from the previous generation
     assert reader.search("注销", k=1)[0].measure == 21
-    assert "一站式" in MeasureIndex(client, e5).plan.measure(21).text
+    assert "一站式" in MeasureIndex(client, e5).documents[BUNDLED_ID].plan.measure(21).text
 
     # going back to the previous generation only switches to it
     started = time.perf_counter()

@@ -11,6 +11,7 @@ from api.wechat_format import REPLY_LIMIT_BYTES, paginate, wechat_text
 from bot.answer import Answer, AnswerComposer, Coverage
 from bot.policybot import PolicyBot
 from ingest.plan import Plan
+from vectorstore.library import BUNDLED_ID
 
 LABEL = re.compile(r"\n\n（(\d+)/(\d+)）(?:回复“更多”查看下一部分|完)$")
 SENTENCE_ENDS = tuple("。！？；!?;”）")
@@ -27,7 +28,7 @@ def squeeze(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def composer(plan: Plan) -> AnswerComposer:
-    return AnswerComposer(plan)
+    return AnswerComposer(plan, BUNDLED_ID)
 
 
 def built(composer: AnswerComposer, text: str, coverage: Coverage, citations: list[int],

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import ROOT, Server, feedback_rows
+from tests.conftest import ROOT, Server, feedback_rows, start_server, stop_server
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -361,3 +361,27 @@ def test_partial_answer_in_english(browser: Browser, site: Site, cors_server: Se
         "Responsible units: ")
     page.screenshot(path=ARTIFACTS / "widget-partial-en.png")
     assert errors == []
+
+
+def test_chips_name_the_document_when_several_are_loaded(browser: Browser, home: Path,
+                                                         tmp_path: Path) -> None:
+    from tests.test_library_bot import SUBSIDY, library_home
+
+    library = start_server(library_home(home, tmp_path / "home"))
+    try:
+        page, errors = new_page(browser, viewport={"width": 1280, "height": 800})
+        page.goto(f"{library.url}/")
+        page.get_by_role("button", name="打开营商政策问答").click()
+        ask(page, "输入您的问题", SUBSIDY)
+        chip = page.get_by_role("button", name="《若干措施》第（五）项", exact=True)
+        expect(chip).to_be_visible()
+        chip.click()
+        expect(page.get_by_role("region", name="《若干措施》第（五）项")).to_contain_text(
+            "责任单位：市财政局、市地方金融监管局")
+        # the bundled plan's answers are named too, by the words after the last 的 or whole
+        ask(page, "输入您的问题", QUESTION)
+        bundled = "《普陀区深化推进一流营商环境建设行动方案》第21条"
+        expect(page.get_by_role("button", name=bundled, exact=True)).to_be_visible()
+        assert errors == []
+    finally:
+        stop_server(library)

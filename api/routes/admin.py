@@ -17,7 +17,7 @@ from api.feedback import FeedbackStore, Rating
 from bot.policybot import PolicyBot
 from bot.settings import Settings
 from ingest.plan import bundled_plan_path
-from vectorstore.store import index_plan_file
+from vectorstore.library import BUNDLED_ID, index_file
 
 
 def require_admin(settings: Annotated[Settings, Depends(get_settings)],
@@ -43,7 +43,8 @@ class Reingested(BaseModel):
 @router.post("/reingest", response_model=Reingested)
 def reingest(bot: Annotated[PolicyBot, Depends(get_bot)]) -> Reingested:
     """Re-index the bundled plan (a no-op when nothing changed) and switch to it."""
-    generation, built = index_plan_file(bot.client, bot.embeddings, bundled_plan_path())
+    generation, built = index_file(bot.client, bot.embeddings, bundled_plan_path(),
+                                   BUNDLED_ID)
     bot.refresh()
     return Reingested(generation=generation, built=built)
 

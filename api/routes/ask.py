@@ -23,6 +23,10 @@ class AskRequest(BaseModel):
     question: Text = Field(description="The question, Chinese or English")
     session_id: Text | None = Field(None, max_length=128,
                                     description="Continue this conversation")
+    documents: list[Text] | None = Field(
+        None, max_length=50,
+        description="Ids of the library's documents to answer from; all when omitted "
+                    "(an unknown id is a 422)")
 
 
 @router.post("/ask", response_model=Answer)
@@ -33,4 +37,4 @@ def ask(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)]) -> Answer
     ``related`` lists the measures whose 责任单位 to ask) or ``none``. An answered question may
     also carry ``related``, for a need the plan covers only in part. An empty or over-long
     question is a 422."""
-    return bot.ask(body.question, body.session_id)
+    return bot.ask(body.question, body.session_id, body.documents)

@@ -33,7 +33,7 @@ class Readiness(Health):
 
 
 def health_of(bot: PolicyBot) -> Health:
-    return Health(status="ok", index=bot.pipeline.generation, measures=len(bot.plan.measures),
+    return Health(status="ok", index=bot.library.generation, measures=bot.library.measures,
                   embeddings=bot.embeddings.spec)
 
 
@@ -71,6 +71,6 @@ def metrics(request: Request, registry: Annotated[Metrics, Depends(get_metrics)]
     """Prometheus metrics of this worker process."""
     bot = request.app.state.bot
     if bot is not None:
-        registry.describe_index(bot.pipeline.generation, bot.embeddings.spec,
-                                len(bot.plan.measures), bot.pipeline.dense.index.count())
+        registry.describe_index(bot.library.generation, bot.embeddings.spec,
+                                bot.library.measures, bot.library.index.count())
     return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

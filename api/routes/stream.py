@@ -77,4 +77,5 @@ def ask_stream(body: AskRequest,
                bot: Annotated[PolicyBot, Depends(get_bot)]) -> EventSourceResponse:
     """Answer a question like ``/api/v1/ask``, streamed. The answer is computed before the
     stream starts, so an invalid question is a plain 422 JSON error."""
-    return EventSourceResponse(answer_events(bot.ask(body.question, body.session_id)))
+    return EventSourceResponse(answer_events(bot.ask(body.question, body.session_id,
+                                                       body.documents)))

@@ -226,8 +226,21 @@
   /** Measure chips; each expands to the measure's section, text and responsible units.
    * related: false for the measures the answer rests on; true for related measures (the plan
    * has the topic but not the detail asked), which look different, start with a visible
-   * "相关" label and are named "相关：第35条" so that they are never taken for citations. */
-  function citationBlock(citations, related) {
+   * "相关" label and are named "相关：第35条" so that they are never taken for citations.
+   * answer: the answer's text; when it names the citations' documents (several documents are
+   * loaded), so do the chips. */
+  /** A chip's label: 第21条, or 《若干措施》第（四）项 when the answer names the document (it
+   * does when several are loaded). Turns stored by an older widget have no source. */
+  function chipLabel(c, answer) {
+    if (!c.source || !answer.includes(c.source)) return t.chip(c.measure);
+    const title = c.source.replace(/^《(.+?)》.*$/, "$1");
+    // The words after the last 的 name the kind of document (若干措施) when they are enough.
+    const tail = title.slice(title.lastIndexOf("的") + 1);
+    const short = tail.length >= 4 ? tail : title;
+    return t === TEXT.en ? `《${short}》 ${t.chip(c.measure)}` : `《${short}》${c.label}`;
+  }
+
+  function citationBlock(citations, related, answer) {
     const id = ++messageCount;
     const chips = el("div", { class: "pb-chips", role: "group",
                               "aria-label": related ? t.relatedGroup : t.cites });
@@ -238,15 +251,17 @@
     const bodies = el("div", { class: "pb-cite-bodies" });
     for (const c of citations) {
       const bodyId = `pb-cite-${id}-${c.measure}`;
-      const name = related ? t.relatedChip(c.measure) : t.chip(c.measure);
+      const label = chipLabel(c, answer);
+      const plain = label === t.chip(c.measure);
+      const name = !related ? label : plain ? t.relatedChip(c.measure) : `${t.related}：${label}`;
       const chip = el("button", { type: "button", "aria-expanded": "false",
                                   class: related ? "pb-chip pb-chip-related" : "pb-chip",
                                   "aria-controls": bodyId, "aria-label": name,
-                                  text: t.chip(c.measure) });
+                                  text: label });
       const body = el("div", { id: bodyId, class: related ? "pb-cite pb-cite-related" : "pb-cite",
                                role: "region", "aria-label": name },
         el("p", { class: "pb-cite-head" },
-          el("strong", { text: t.chip(c.measure) }), ` · ${c.section}`),
+          el("strong", { text: label }), ` · ${c.section}`),
         el("p", { class: "pb-cite-text", text: c.text }),
         el("p", { class: "pb-cite-units" },
           el("strong", { text: t.units }), c.units.join("、")));
@@ -347,8 +362,10 @@
         } else {
           text.textContent = turn.answer;
         }
-        if (turn.citations.length) bubble.append(citationBlock(turn.citations, false));
-        if (related.length) bubble.append(citationBlock(related, true));
+        if (turn.citations.length) {
+          bubble.append(citationBlock(turn.citations, false, turn.answer));
+        }
+        if (related.length) bubble.append(citationBlock(related, true, turn.answer));
         bubble.append(feedbackBlock(turn));
         bubble.setAttribute("aria-busy", "false");
       },

@@ -1,0 +1,88 @@
+"""The bot's components for one document of the library: its analyzer, retrievers, router,
+scope detector and composer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answer import AnswerComposer
+from bot.details import without_details
+from bot.followup import FollowUpResolver
+from bot.fusion import ReciprocalRankFusion
+from bot.needs import NeedSplitter
+from bot.query import PlanVocabulary, QueryAnalyzer, Tokenizer
+from bot.retrievers import BM25Retriever, DenseRetriever
+from bot.router import Router
+from bot.scope import ScopeDetector, ScopeModel
+from bot.selection import CitationSelector
+from vectorstore.store import MeasureIndex
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The components built for one document of one library state.
+
+    generation: the library state it was built from. document: the document's id.
+    """
+
+    generation: str
+    document: str
+    analyzer: QueryAnalyzer
+    needs: NeedSplitter
+    keyword: BM25Retriever
+    dense: DenseRetriever
+    fusion: ReciprocalRankFusion
+    router: Router
+    scope: ScopeDetector
+    follow_up: FollowUpResolver
+    selector: CitationSelector
+    composer: AnswerComposer
+    year: int | None
+
+
+def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, model: ScopeModel,
+                   source: str = "", others: tuple[PlanVocabulary, ...] = ()) -> Pipeline:
+    """Assemble the components for one document of the index.
+
+    index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
+    model: the scope model. source: how answers name the document before a measure's label
+    (《…》（文号）), "" when it is the only one loaded. others: the other documents'
+    vocabularies: a clause that names their topics is a need too (another document may
+    answer it).
+    """
+    indexed = index.documents[document]
+    plan = indexed.plan
+    keyword = BM25Retriever(plan, tokenizer, indexed.queries)
+    vocabulary = PlanVocabulary(plan, tokenizer)
+    # Homophones are corrected towards the plan's longer words and its section titles.
+    terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
+    terms |= {s.title for s in plan.sections}
+    analyzer = QueryAnalyzer(terms)
+
+    def names_topic(text: str) -> bool:
+        return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))
+
+    def names_library_topic(text: str) -> bool:
+        return any(v.names_topic(t) for t in tokenizer.tokens(text)
+                   for v in (vocabulary, *others))
+
+    year = re.match(r"\d{4}", plan.date)
+    dense = DenseRetriever(index, document)
+    return Pipeline(
+        generation=index.generation,
+        document=document,
+        analyzer=analyzer,
+        # A detail asked for ("有没有具体地址") names no topic of its own.
+        needs=NeedSplitter(
+            lambda text: names_library_topic(analyzer.expand(without_details(text)))),
+        keyword=keyword,
+        dense=dense,
+        fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
+        router=Router(plan, tokenizer, vocabulary),
+        scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
+        follow_up=FollowUpResolver(tokenizer, vocabulary),
+        selector=CitationSelector(keyword, dense),
+        composer=AnswerComposer(plan, document, source),
+        year=int(year.group(0)) if year else None,
+    )

@@ -1,0 +1,53 @@
+"""Search for one need in one document: keyword and dense search, fused, and the measures to
+cite from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.details import Detail, unstated
+from bot.pipeline import Pipeline
+from bot.query import Query
+from bot.retrievers import Hit
+
+TOP_K = 10
+
+
+@dataclass(frozen=True)
+class Search:
+    """What search found for one need.
+
+    keyword, dense: each retriever's ranking. fused: their fusion.
+    measures: the measures to cite (empty when nothing was found).
+    missing: a detail the need asks for that those measures do not state, or None.
+    """
+
+    keyword: list[Hit]
+    dense: list[Hit]
+    fused: list[Hit]
+    measures: list[int]
+    missing: Detail | None
+
+
+def search(pipeline: Pipeline, query: Query) -> list[Hit]:
+    """Keyword and dense search, fused."""
+    return examine(pipeline, query, []).fused
+
+
+def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
+    """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
+    keyword_hits = pipeline.keyword.run(query, TOP_K)
+    dense_hits = pipeline.dense.run(query, TOP_K)
+    fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
+    measures = pipeline.selector.run(query, fused) if fused else []
+    # The detail must be stated by the measure that answers best, not by any measure listed.
+    plan = pipeline.composer.plan
+    missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
+    return Search(keyword_hits, dense_hits, fused, measures, missing)
+
+
+def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:
+    """The routed measures first, then the search hits, top 10 in all."""
+    ranked = [Hit(n, 1.0) for n in first]
+    ranked += [h for h in hits if h.measure not in first]
+    return ranked[:TOP_K]
