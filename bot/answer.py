@@ -297,11 +297,7 @@ def pairs(text: str) -> set[str]:
 
 def unique(items) -> list:
     """Items in first-seen order, without repeats."""
-    seen: list = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
+    return list(dict.fromkeys(items))
 
 
 def join_en(units: list[str]) -> str:

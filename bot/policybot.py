@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, Coverage, Retrieved, greeting, refusal
+from bot.answer import Answer, Coverage, Retrieved, greeting, refusal, unique
 from bot.details import Detail, asked_details, unstated
 from bot.library import Library, build_library
 from bot.needs import Need
@@ -262,9 +262,11 @@ class PolicyBot:
         if pipeline.scope.is_not_ours(query):
             return [], [Outcome("none", [], search(pipeline, query), refusal(query.lang))], query
         needs, instructed = pipeline.needs.run(query.text)
-        # A message that names its target (第21条, a department, a section) is answered from
-        # the plan's structure as a whole, unless it carried instructions to the bot.
-        route = None if instructed else pipeline.router.run(query)
+        # A plain one-need question is searched exactly as asked (resolve routes it).
+        plain = len(needs) == 1 and not instructed and needs[0].text == query.text
+        # Any other message that names its target (第21条, a department, a section) is
+        # answered from the plan's structure as a whole, unless it carried instructions.
+        route = None if instructed or plain else pipeline.router.run(query)
         if route:
             return needs, [self.routed(pipeline, route, query)], query
         if not needs:
@@ -273,8 +275,6 @@ class PolicyBot:
         several = len(needs) > 1
         outcomes, last = [], query
         for need in needs:
-            # A plain one-need question is searched exactly as asked.
-            plain = not several and not instructed and need.text == query.text
             last = query if plain else pipeline.analyzer.part(need.text, query.lang)
             outcomes.append(self.resolve(pipeline, last, need.question,
                                          None if several else previous, need if several else None))
@@ -353,11 +353,6 @@ def interleave(rankings: list[list[tuple[str, Hit]]]) -> list[tuple[str, Hit]]:
                     (d, h.measure) for d, h in merged}:
                 merged.append(ranking[rank])
     return merged[:TOP_K]
-
-
-def unique(items) -> list:
-    """Items in first-seen order, without repeats."""
-    return list(dict.fromkeys(items))
 
 
 def open_index_client(settings: Settings) -> ClientAPI:

@@ -29,16 +29,21 @@ class Search:
     missing: Detail | None
 
 
+def rankings(pipeline: Pipeline, query: Query) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """Keyword search, dense search, and their fusion."""
+    keyword_hits = pipeline.keyword.run(query, TOP_K)
+    dense_hits = pipeline.dense.run(query, TOP_K)
+    return keyword_hits, dense_hits, pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
+
+
 def search(pipeline: Pipeline, query: Query) -> list[Hit]:
-    """Keyword and dense search, fused."""
-    return examine(pipeline, query, []).fused
+    """Keyword and dense search, fused (the ranking a refused message still reports)."""
+    return rankings(pipeline, query)[2]
 
 
 def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
     """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
-    keyword_hits = pipeline.keyword.run(query, TOP_K)
-    dense_hits = pipeline.dense.run(query, TOP_K)
-    fused = pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
+    keyword_hits, dense_hits, fused = rankings(pipeline, query)
     measures = pipeline.selector.run(query, fused) if fused else []
     # The detail must be stated by the measure that answers best, not by any measure listed.
     plan = pipeline.composer.plan
