@@ -27,9 +27,9 @@ from api.routes import (
     measures,
     openai_compat,
     stream,
-    wechat,
     widget,
 )
+from api.wechat import routes as wechat
 from bot.policybot import InvalidQuestion
 from bot.redis_link import RedisLink
 from bot.settings import Settings

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.wechat_format import wechat_text
+from api.wechat.format import wechat_text
 from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
 from tests.test_formats import paragraphs, write_docx

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from api.wechat_format import REPLY_LIMIT_BYTES, paginate, wechat_text
+from api.wechat.format import REPLY_LIMIT_BYTES, paginate, wechat_text
 from bot.answer import Answer, AnswerComposer, Coverage
 from bot.policybot import PolicyBot
 from ingest.plan import Plan

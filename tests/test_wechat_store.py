@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from api.wechat_store import (
+from api.wechat.store import (
     CLAIM_SCRIPT,
     RedisWeChatStore,
     ReplyStore,

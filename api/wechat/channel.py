@@ -14,9 +14,9 @@ from wechatpy.messages import TextMessage, VoiceMessage
 from wechatpy.replies import create_reply
 
 from api.ratelimit import RateLimiter
-from api.wechat_format import MORE_WORD, paginate, wechat_text
-from api.wechat_protocol import Inbound
-from api.wechat_store import ReplyStore
+from api.wechat.format import MORE_WORD, paginate, wechat_text
+from api.wechat.protocol import Inbound
+from api.wechat.store import ReplyStore
 from bot.policybot import InvalidQuestion, PolicyBot
 
 log = logging.getLogger("policybot.wechat")

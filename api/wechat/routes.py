@@ -14,9 +14,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import get_bot, get_settings
 from api.ratelimit import open_buckets
-from api.wechat import WeChatChannel
-from api.wechat_protocol import Callback, Inbound, Rejected, WeChatGateway
-from api.wechat_store import open_reply_store
+from api.wechat.channel import WeChatChannel
+from api.wechat.protocol import Callback, Inbound, Rejected, WeChatGateway
+from api.wechat.store import open_reply_store
 from bot.policybot import PolicyBot
 from bot.settings import Settings
 
