@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.answer import Citation
 from bot.documents import DocumentName, DocumentNames
 from bot.pipeline import Pipeline, build_pipeline
 from bot.query import PlanVocabulary, Tokenizer
+from bot.reviewed import Reviewed
 from bot.router import measure_numbers
 from bot.scope import ScopeModel
 from vectorstore.library import BUNDLED_ID, UnknownDocument
@@ -83,11 +86,16 @@ class Library:
                 raise UnknownDocument(document)
         return [d for d in self.pipelines if d in documents]
 
-    def choose(self, text: str, among: list[str]) -> Choice:
-        """Where a question goes (text: the question, normalised by any document's analyzer;
-        among: the documents in scope, in listing order)."""
+    def choose(self, question: str, text: str, among: list[str]) -> Choice:
+        """Where a question goes (question: as asked; text: normalised by any document's
+        analyzer; among: the documents in scope, in listing order)."""
         if len(among) == 1:
             return Choice(tuple(among))
+        # A question an operator attached to a measure goes to that measure's document.
+        attached = [d for d in among
+                    if self.pipelines[d].reviewed.measure(question) is not None]
+        if attached:
+            return Choice(tuple(dict.fromkeys([*attached, *among])))
         named = self.names.named(text, among)
         if len(named) == 1:
             return Choice(tuple(named))
@@ -132,16 +140,22 @@ class Library:
         return "\n".join(lines)
 
 
-def build_library(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Library:
+def build_library(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel,
+                  reviewed: Reviewed | None = None,
+                  vectors: dict[str, np.ndarray] | None = None) -> Library:
     """A pipeline for each document of the index.
 
     index: the opened library. tokenizer: the shared tokenizer. model: the scope model.
+    reviewed: the questions an operator reviewed (none when None); vectors: the unit-length
+    passage vector of each sample question among them.
     """
+    reviewed = reviewed or Reviewed()
     names = [DocumentName(d.id, d.plan) for d in index.documents.values()]
     several = len(names) > 1
     vocabularies = {n.id: PlanVocabulary(n.plan, tokenizer) for n in names}
     pipelines = {n.id: build_pipeline(index, n.id, tokenizer, model,
                                       n.label() if several else "",
-                                      tuple(v for d, v in vocabularies.items() if d != n.id))
+                                      tuple(v for d, v in vocabularies.items() if d != n.id),
+                                      reviewed.of(n.id), vectors)
                  for n in names}
     return Library(index.generation, index, pipelines, DocumentNames(names))

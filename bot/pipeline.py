@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.answer import AnswerComposer
 from bot.details import without_details
 from bot.followup import FollowUpResolver
@@ -13,6 +15,7 @@ from bot.fusion import ReciprocalRankFusion
 from bot.needs import NeedSplitter
 from bot.query import PlanVocabulary, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever
+from bot.reviewed import Reviewed
 from bot.router import Router
 from bot.scope import ScopeDetector, ScopeModel
 from bot.selection import CitationSelector
@@ -24,6 +27,8 @@ class Pipeline:
     """The components built for one document of one library state.
 
     generation: the library state it was built from. document: the document's id.
+    reviewed: the questions an operator reviewed (this document's samples, every out-of-scope
+    example).
     """
 
     generation: str
@@ -39,21 +44,26 @@ class Pipeline:
     selector: CitationSelector
     composer: AnswerComposer
     year: int | None
+    reviewed: Reviewed
 
 
 def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, model: ScopeModel,
-                   source: str = "", others: tuple[PlanVocabulary, ...] = ()) -> Pipeline:
+                   source: str = "", others: tuple[PlanVocabulary, ...] = (),
+                   reviewed: Reviewed | None = None,
+                   vectors: dict[str, np.ndarray] | None = None) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
     model: the scope model. source: how answers name the document before a measure's label
     (《…》（文号）), "" when it is the only one loaded. others: the other documents'
     vocabularies: a clause that names their topics is a need too (another document may
-    answer it).
+    answer it). reviewed: what an operator reviewed (see :meth:`Reviewed.of`), none when None.
+    vectors: the unit-length passage vector of each of its sample questions.
     """
+    reviewed = reviewed or Reviewed()
     indexed = index.documents[document]
     plan = indexed.plan
-    keyword = BM25Retriever(plan, tokenizer, indexed.queries)
+    keyword = BM25Retriever(plan, tokenizer, reviewed.queries(indexed.queries))
     vocabulary = PlanVocabulary(plan, tokenizer)
     # Homophones are corrected towards the plan's longer words and its section titles.
     terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
@@ -68,7 +78,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
                    for v in (vocabulary, *others))
 
     year = re.match(r"\d{4}", plan.date)
-    dense = DenseRetriever(index, document)
+    dense = DenseRetriever(index, document,
+                           tuple((s.measure, vectors[s.question]) for s in reviewed.samples))
     return Pipeline(
         generation=index.generation,
         document=document,
@@ -85,4 +96,5 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
         selector=CitationSelector(keyword, dense),
         composer=AnswerComposer(plan, document, source),
         year=int(year.group(0)) if year else None,
+        reviewed=reviewed,
     )

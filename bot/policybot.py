@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
 from chromadb.api import ClientAPI
 
 from bot.answer import Answer, Coverage, Retrieved, greeting, refusal, unique
@@ -22,6 +23,7 @@ from bot.pipeline import Pipeline
 from bot.query import Query, Tokenizer
 from bot.redis_link import RedisLink
 from bot.retrievers import Hit
+from bot.reviewed import Reviewed
 from bot.router import Route
 from bot.scope import ScopeModel
 from bot.search import TOP_K, examine, search, with_first
@@ -29,7 +31,7 @@ from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
-from vectorstore.embeddings import ModelEmbeddings, make_embeddings
+from vectorstore.embeddings import ModelEmbeddings, make_embeddings, normalized
 from vectorstore.library import BUNDLED_ID, index_file, library_state, state_key
 from vectorstore.store import MeasureIndex, connect
 
@@ -79,8 +81,11 @@ class PolicyBot:
         self.refresh_seconds = refresh_seconds
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_model = ScopeModel.load()
-        self.library = build_library(MeasureIndex(client, embeddings), self.tokenizer,
-                                     self.scope_model)
+        self.reviewed = Reviewed()
+        # Passage vectors of reviewed sample questions, kept across rebuilds: each question is
+        # embedded once.
+        self._vectors: dict[str, np.ndarray] = {}
+        self.library = self._build()
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
@@ -99,22 +104,46 @@ class PolicyBot:
         """The primary document's plan: what a measure number alone refers to."""
         return self.pipeline.composer.plan
 
+    def _build(self) -> Library:
+        """The library's current documents, with the reviewed questions applied."""
+        return build_library(MeasureIndex(self.client, self.embeddings), self.tokenizer,
+                             self.scope_model, self.reviewed, self._vectors)
+
     def refresh(self) -> bool:
         """Switch to the library's current documents if any was added, replaced or removed;
         True when it switched."""
         with self._reload_lock:
-            self._checked = time.monotonic()
-            if state_key(library_state(self.client)) == self.library.generation:
-                return False
-            self.library = build_library(MeasureIndex(self.client, self.embeddings),
-                                         self.tokenizer, self.scope_model)
-            return True
+            return self._switch_if_changed()
+
+    def _switch_if_changed(self) -> bool:
+        self._checked = time.monotonic()
+        if state_key(library_state(self.client)) == self.library.generation:
+            return False
+        self.library = self._build()
+        return True
+
+    def review(self, reviewed: Reviewed) -> None:
+        """Apply the questions an operator reviewed (replacing those applied before): the new
+        pipelines are built beside the ones serving, then swapped in; only sample questions
+        not seen before are embedded. They stay applied when the library changes."""
+        with self._reload_lock:
+            new = [s.question for s in reviewed.samples if s.question not in self._vectors]
+            if new:
+                vectors = normalized(np.asarray(self.embeddings.embed_documents(new)))
+                self._vectors.update(zip(new, vectors, strict=True))
+            self.reviewed = reviewed
+            self.library = self._build()
 
     def current(self) -> Library:
         """The library served, after looking for changes when the last look is older than
-        refresh_seconds."""
-        if time.monotonic() - self._checked > self.refresh_seconds:
-            self.refresh()
+        refresh_seconds (unless a rebuild is under way: answers go on from the library
+        served meanwhile)."""
+        if (time.monotonic() - self._checked > self.refresh_seconds
+                and self._reload_lock.acquire(blocking=False)):
+            try:
+                self._switch_if_changed()
+            finally:
+                self._reload_lock.release()
         return self.library
 
     def ask(self, question: str, session_id: str | None = None,
@@ -195,7 +224,7 @@ class PolicyBot:
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)
-        choice = library.choose(asked.text, among)
+        choice = library.choose(text, asked.text, among)
         if choice.ask_which:
             which = Outcome("none", [], [], library.which(choice.ask_which, asked.lang),
                             first.document)
@@ -259,7 +288,7 @@ class PolicyBot:
         single need or none), and the query of the last need (what a follow-up continues)."""
         if pipeline.scope.is_small_talk(query):
             return [], [Outcome("none", [], [], greeting(query.lang, query.text))], query
-        if pipeline.scope.is_not_ours(query):
+        if pipeline.scope.is_not_ours(query) or pipeline.reviewed.refuses(query.original):
             return [], [Outcome("none", [], search(pipeline, query), refusal(query.lang))], query
         needs, instructed = pipeline.needs.run(query.text)
         # A plain one-need question is searched exactly as asked (resolve routes it).
@@ -290,6 +319,10 @@ class PolicyBot:
         composer = pipeline.composer
         if route := pipeline.router.run(query):
             return self.routed(pipeline, route, query)
+        if (attached := pipeline.reviewed.measure(query.original)) is not None:
+            # An operator attached this question to a measure: that measure answers it.
+            ranking = with_first(search(pipeline, query), (attached,))
+            return self.decided(pipeline, query, [attached], ranking, None, True, need)
         details = asked_details(question, pipeline.year)
         follow_up = pipeline.follow_up.run(query, previous)
         query = follow_up.query

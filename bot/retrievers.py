@@ -62,16 +62,29 @@ class BM25Retriever:
 
 
 class DenseRetriever:
-    """Vector search in one document's Chroma collection (cosine similarity).
+    """Vector search in one document's Chroma collection (cosine similarity), and among the
+    sample questions an operator attached to its measures (kept in memory).
 
     index: the opened library. document: the id of the document searched.
+    samples: (measure number, unit-length passage vector) of each attached question.
     """
 
-    def __init__(self, index: MeasureIndex, document: str) -> None:
+    def __init__(self, index: MeasureIndex, document: str,
+                 samples: tuple[tuple[int, np.ndarray], ...] = ()) -> None:
         self.index = index
         self.document = document
+        self._measures = [m for m, _ in samples]
+        self._vectors = np.stack([v for _, v in samples]) if samples else None
 
     def run(self, query: Query, top_k: int = 10) -> list[Hit]:
-        """The top_k measures nearest to the normalised question."""
+        """The top_k measures nearest to the normalised question (a measure is as near as its
+        nearest text)."""
         found = self.index.search(query.text, k=top_k, documents=(self.document,))
-        return [Hit(m.measure, m.score) for m in found]
+        best = {m.measure: m.score for m in found}
+        if self._vectors is not None:
+            vector = self.index.query_vector(query.text)
+            scores = self._vectors @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
+            for measure, score in zip(self._measures, scores.tolist(), strict=True):
+                best[measure] = max(best.get(measure, -1.0), score)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:top_k]
+        return [Hit(measure, score) for measure, score in ranked]

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from langchain_chroma import Chroma
 
@@ -117,13 +118,17 @@ class MeasureIndex:
         # embedding is most of a question's cost, so recent query vectors are kept.
         self._embed = lru_cache(maxsize=QUERY_CACHE)(embeddings.embed_query_vector)
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding (recent ones are cached)."""
+        return self._embed(query)
+
     def search(self, query: str, k: int = 10,
                documents: tuple[str, ...] | None = None) -> list[DenseMatch]:
         """The k measures nearest to the query (by their nearest Chroma document), best first.
 
         documents: the ids of the documents to search; all when None.
         """
-        vector = self._embed(query).tolist()
+        vector = self.query_vector(query).tolist()
         best: dict[tuple[str, int], float] = {}
         for doc in self.documents.values():
             if documents is not None and doc.id not in documents:
