@@ -290,6 +290,10 @@ class PolicyBot:
             return [], [Outcome("none", [], [], greeting(query.lang, query.text))], query
         if pipeline.scope.is_not_ours(query) or pipeline.reviewed.refuses(query.original):
             return [], [Outcome("none", [], search(pipeline, query), refusal(query.lang))], query
+        if (attached := pipeline.reviewed.measure(query.original)) is not None:
+            # An operator attached this message to a measure: that measure answers it.
+            ranking = with_first(search(pipeline, query), (attached,))
+            return [], [self.decided(pipeline, query, [attached], ranking, None, True, None)], query
         needs, instructed = pipeline.needs.run(query.text)
         # A plain one-need question is searched exactly as asked (resolve routes it).
         plain = len(needs) == 1 and not instructed and needs[0].text == query.text
@@ -319,10 +323,6 @@ class PolicyBot:
         composer = pipeline.composer
         if route := pipeline.router.run(query):
             return self.routed(pipeline, route, query)
-        if (attached := pipeline.reviewed.measure(query.original)) is not None:
-            # An operator attached this question to a measure: that measure answers it.
-            ranking = with_first(search(pipeline, query), (attached,))
-            return self.decided(pipeline, query, [attached], ranking, None, True, need)
         details = asked_details(question, pipeline.year)
         follow_up = pipeline.follow_up.run(query, previous)
         query = follow_up.query
