@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from contextlib import asynccontextmanager
@@ -14,12 +15,16 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.admin import documents as admin_documents
+from api.admin import page as admin_page
+from api.admin import routes as admin
+from api.admin.ingests import Ingests
+from api.admin.sync import ReviewSync
 from api.deps import load_app_bot
 from api.metrics import Metrics
 from api.middleware import BodyLimit, RateLimit, RequestContext
 from api.ratelimit import open_buckets
 from api.routes import (
-    admin,
     ask,
     documents,
     feedback,
@@ -50,7 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             load_app_bot(app)
         except IndexNotBuilt as exc:
             log.warning("starting without an index: %s", exc)
+        # Reviewed questions are applied as the server starts, then whenever they change.
+        sync = app.state.review_sync = ReviewSync(app, app.state.annotations,
+                                                  settings.review_poll_seconds)
+        applying = asyncio.create_task(sync.run())
         yield
+        applying.cancel()
+        app.state.ingests.close()
         if app.state.redis:
             app.state.redis.close()
 
@@ -91,7 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.wechat_token:
         app.include_router(wechat.router)
     if settings.admin_token:
+        app.include_router(admin_page.router)
         app.include_router(admin.router)
+        app.include_router(admin_documents.router)
+    app.state.ingests = Ingests(settings.home / "uploads")
     # Browsers on the listed origins (pages embedding the widget) may call the API; with
     # none listed, no cross-origin call is allowed.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -101,7 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # rate limit apply before any route runs.
     app.add_middleware(RateLimit, metrics=metrics,
                        buckets=open_buckets(settings.rate_limit_per_minute, link, "http"))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       larger={"/admin/api/documents": settings.max_upload_bytes})
     app.add_middleware(RequestContext, metrics=metrics)
     return app
 

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+from api.admin.commands import add_commands, run_report, run_review
 from bot.settings import Settings
 
 
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         "export", help="write feedback as gold-set candidates (JSONL) for review")
     export.add_argument("--rating", choices=["up", "down"], help="only feedback with this rating")
     export.add_argument("--output", type=Path, help="write here instead of to stdout")
+
+    add_commands(commands)
 
     args = parser.parse_args(argv)
     settings = Settings()
@@ -220,7 +223,7 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {"ingest": run_ingest, "documents": run_documents, "remove": run_remove,
             "ask": run_ask, "serve": run_serve, "eval": run_eval,
-            "feedback": run_feedback_export}
+            "feedback": run_feedback_export, "review": run_review, "report": run_report}
 
 if __name__ == "__main__":
     sys.exit(main())

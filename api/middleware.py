@@ -25,9 +25,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 access_log = logging.getLogger("policybot.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-# Never limited by address: probes, metrics, the widget's static files, and WeChat (limited per
-# follower instead).
-UNLIMITED = ("/healthz", "/readyz", "/metrics", "/widget.js", "/widget.css", "/wechat")
+# Never limited by address: probes, metrics, the widget's and the console's static files, and
+# WeChat (limited per follower instead).
+UNLIMITED = ("/healthz", "/readyz", "/metrics", "/widget.js", "/widget.css", "/wechat",
+             "/admin/static/")
 
 
 async def send_json(send: Send, status: int, body: dict, headers: list | None = None) -> None:
@@ -85,19 +86,25 @@ class RequestContext:
 
 class BodyLimit:
     """Refuses request bodies over ``max_bytes`` with 413, by Content-Length or as they
-    stream in, before any route reads them."""
+    stream in, before any route reads them.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    larger: paths that take larger bodies (uploads), with their own limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None
+                 ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await send_json(send, 413, {"detail": f"request body over {self.max_bytes} bytes"})
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await send_json(send, 413, {"detail": f"request body over {limit} bytes"})
             return
         received = 0
         refused = False
@@ -109,10 +116,9 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes and not refused:
+                if received > limit and not refused:
                     refused = True
-                    await send_json(send, 413,
-                                    {"detail": f"request body over {self.max_bytes} bytes"})
+                    await send_json(send, 413, {"detail": f"request body over {limit} bytes"})
                     return {"type": "http.disconnect"}
             return message
 
