@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, validation_alias="POLICYBOT_ADMIN_TOKEN",
                                     description="Bearer token for /admin routes; they are "
                                                 "absent when unset")
+    review_poll_seconds: float = Field(5.0, gt=0, validation_alias="POLICYBOT_REVIEW_POLL_SECONDS",
+                                       description="How often a server looks for questions "
+                                                   "reviewed in the console, to apply them")
+    max_upload_bytes: int = Field(20_000_000, gt=0, validation_alias="POLICYBOT_MAX_UPLOAD_BYTES",
+                                  description="Largest document the console takes as an upload")
     # NoDecode: the variable is a plain comma-separated list, not JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], validation_alias="POLICYBOT_CORS_ORIGINS",
