@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from api.deps import get_bot, get_settings
-from api.feedback import FeedbackStore, Rating
+from api.db.feedback import FeedbackStore, Rating
+from api.deps import get_bot, get_feedback_store, get_settings
 from bot.policybot import PolicyBot
 from bot.settings import Settings
 from ingest.plan import bundled_plan_path
@@ -50,8 +50,9 @@ def reingest(bot: Annotated[PolicyBot, Depends(get_bot)]) -> Reingested:
 
 
 @router.get("/feedback", response_class=PlainTextResponse)
-def export_feedback(settings: Annotated[Settings, Depends(get_settings)],
+def export_feedback(store: Annotated[FeedbackStore, Depends(get_feedback_store)],
                     rating: Annotated[Rating | None, Query()] = None) -> PlainTextResponse:
-    """Feedback as gold-set candidate lines (JSONL), like ``policybot feedback export``."""
-    text = FeedbackStore.in_home(settings.home).export_jsonl(rating)
+    """Feedback as gold-set candidate lines (JSONL), like ``policybot feedback export``; 503
+    while the database is unavailable."""
+    text = store.export_jsonl(rating)
     return PlainTextResponse(text, media_type="application/x-ndjson")
