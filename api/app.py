@@ -15,11 +15,20 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+<<<<<<< HEAD
 from api.admin import documents as admin_documents
 from api.admin import page as admin_page
 from api.admin import routes as admin
 from api.admin.ingests import Ingests
 from api.admin.sync import ReviewSync
+=======
+from api.db.annotations import Annotations
+from api.db.database import Database, DatabaseUnavailable
+from api.db.feedback import FeedbackStore
+from api.db.questions import QuestionLog
+from api.db.recorder import Recorder
+from api.db.upkeep import Upkeep
+>>>>>>> database
 from api.deps import load_app_bot
 from api.metrics import Metrics
 from api.middleware import BodyLimit, RateLimit, RequestContext
@@ -51,6 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Migrate (the workers of a server, and replicas, queue on the migration lock) and
+        # prune; a database that is down delays no answer, upkeep tries it again later.
+        upkeep = Upkeep(app.state.database, app.state.questions)
+        upkeep.start()
+        app.state.recorder.start()
         try:
             load_app_bot(app)
         except IndexNotBuilt as exc:
@@ -60,8 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                   settings.review_poll_seconds)
         applying = asyncio.create_task(sync.run())
         yield
+<<<<<<< HEAD
         applying.cancel()
         app.state.ingests.close()
+=======
+        app.state.recorder.close()
+        upkeep.stop()
+        app.state.database.close()
+>>>>>>> database
         if app.state.redis:
             app.state.redis.close()
 
@@ -74,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(InvalidQuestion, invalid_question)
     app.add_exception_handler(UnknownDocument, unknown_document)
     app.add_exception_handler(IndexNotBuilt, library_empty)
+    app.add_exception_handler(DatabaseUnavailable, database_unavailable)
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
     app.state.metrics = metrics = Metrics()
@@ -81,6 +102,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.redis = link = RedisLink.from_settings(settings)
     if link:
         metrics.watch_redis(link)
+    # The app database (DATABASE_URL, or SQLite in POLICYBOT_HOME) and its stores; the engine
+    # connects on first use.
+    app.state.database = database = Database.from_settings(settings)
+    metrics.watch_database(database)
+    app.state.questions = QuestionLog(database, settings.question_retention_days)
+    app.state.feedback = FeedbackStore(database)
+    app.state.annotations = Annotations(database)
+    app.state.recorder = Recorder(app.state.questions, metrics.questions_unlogged.inc)
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="docs-static")
 
@@ -135,6 +164,11 @@ async def invalid_question(request: Request, exc: InvalidQuestion) -> JSONRespon
 
 async def library_empty(request: Request, exc: IndexNotBuilt) -> JSONResponse:
     """Every document was removed while the server ran: 503 until one is ingested."""
+    return JSONResponse({"detail": str(exc)}, status_code=503)
+
+
+async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+    """A route that needs the database while it is down: 503, and to try again later."""
     return JSONResponse({"detail": str(exc)}, status_code=503)
 
 

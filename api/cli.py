@@ -1,4 +1,5 @@
-"""The ``policybot`` command: ingest, documents, remove, ask, serve, eval."""
+"""The ``policybot`` command: ingest, documents, remove, ask, serve, migrate, eval,
+feedback."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-ingest", action="store_true",
                        help="serve whatever the store holds, even nothing (503 until ingested)")
+
+    commands.add_parser("migrate", help="create or upgrade the app database's tables "
+                                         "(DATABASE_URL, or POLICYBOT_HOME/policybot.db)")
 
     evaluate = commands.add_parser("eval", help="score the bot on a gold JSONL set")
     evaluate.add_argument("gold", type=Path)
@@ -170,6 +174,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             if pool.submit(ensure_index, settings).result():
                 print("The index was empty: built it from the bundled plan.")
+    migrate_at_start(settings)
     if args.workers > 1:
         # Each worker embeds on one thread: several multi-threaded workers on a small machine
         # only fight over its cores.
@@ -179,6 +184,32 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_config=LOG_CONFIG, access_log=False,
                 timeout_keep_alive=5, timeout_graceful_shutdown=10)
+    return 0
+
+
+def migrate_at_start(settings: Settings) -> None:
+    """Migrate the app database before the workers start; a database that is down stops no
+    server (answers do not need it): each worker tries again until it succeeds."""
+    from api.db.database import Database, DatabaseUnavailable
+
+    database = Database.from_settings(settings)
+    try:
+        database.migrate()
+    except DatabaseUnavailable as exc:
+        print(f"policybot: warning: the database was not migrated: {exc}", file=sys.stderr)
+    finally:
+        database.close()
+
+
+def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from api.db.database import Database, database_url
+
+    database = Database.from_settings(settings)
+    try:
+        database.migrate()
+    finally:
+        database.close()
+    print(f"The database is up to date: {database_url(settings).render_as_string()}")
     return 0
 
 
@@ -210,9 +241,15 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
-    from api.feedback import FeedbackStore
+    from api.db.database import Database
+    from api.db.feedback import FeedbackStore
 
-    text = FeedbackStore.in_home(settings.home).export_jsonl(args.rating)
+    database = Database.from_settings(settings)
+    try:
+        database.migrate()  # an install's first run after the upgrade imports its old file
+        text = FeedbackStore(database).export_jsonl(args.rating)
+    finally:
+        database.close()
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         print(f"{text.count(chr(10))} feedback items written to {args.output}")
@@ -222,8 +259,13 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ingest": run_ingest, "documents": run_documents, "remove": run_remove,
+<<<<<<< HEAD
             "ask": run_ask, "serve": run_serve, "eval": run_eval,
             "feedback": run_feedback_export, "review": run_review, "report": run_report}
+=======
+            "ask": run_ask, "serve": run_serve, "migrate": run_migrate, "eval": run_eval,
+            "feedback": run_feedback_export}
+>>>>>>> database
 
 if __name__ == "__main__":
     sys.exit(main())

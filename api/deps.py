@@ -1,9 +1,14 @@
-"""Dependencies injected into the routes: settings, metrics and the loaded bot."""
+"""Dependencies injected into the routes: settings, metrics, the loaded bot and the app
+database's stores."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, HTTPException, Request
 
+from api.db.annotations import Annotations
+from api.db.feedback import FeedbackStore
+from api.db.questions import QuestionLog
+from api.db.recorder import Recorder
 from api.metrics import Metrics
 from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
@@ -40,3 +45,20 @@ def get_bot(request: Request) -> PolicyBot:
         return load_app_bot(request.app)
     except IndexNotBuilt as exc:
         raise HTTPException(503, str(exc)) from exc
+
+
+def get_feedback_store(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
+def get_question_log(request: Request) -> QuestionLog:
+    return request.app.state.questions
+
+
+def get_annotations(request: Request) -> Annotations:
+    return request.app.state.annotations
+
+
+def get_recorder(request: Request) -> Recorder:
+    """What logs each answered question (started with the app)."""
+    return request.app.state.recorder

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
+from api.db.database import Database
 from bot.answer import Answer
 from bot.redis_link import RedisLink
 
 # The names the Redis stores give their calls (RedisLink.run's store).
 REDIS_STORES = ("sessions", "ratelimit", "wechat")
+# The names the database's users give their transactions (Database.transaction's store).
+DATABASE_STORES = ("feedback", "questions", "annotations", "migrate")
 
 
 class Metrics:
     """The app's metrics: requests, latency, answers and refusals, index size, model, Redis
-    errors."""
+    and database errors, questions the log lost."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -37,6 +40,12 @@ class Metrics:
         self.redis_errors = Counter("policybot_redis_errors_total",
                                     "Store calls Redis did not serve (the store fell back)",
                                     ["store"], registry=self.registry)
+        self.database_errors = Counter("policybot_database_errors_total",
+                                       "Database transactions that failed for want of the "
+                                       "database", ["store"], registry=self.registry)
+        self.questions_unlogged = Counter("policybot_questions_unlogged_total",
+                                          "Answered questions the question log could not keep",
+                                          registry=self.registry)
         self.model = Info("policybot_model", "Embedding model and index generation",
                           registry=self.registry)
 
@@ -57,6 +66,13 @@ class Metrics:
         for store in REDIS_STORES:
             self.redis_errors.labels(store)
         link.listen(lambda store: self.redis_errors.labels(store).inc())
+
+    def watch_database(self, database: Database) -> None:
+        """Count the transactions that failed for want of the database, by store, each shown
+        from 0."""
+        for store in DATABASE_STORES:
+            self.database_errors.labels(store)
+        database.listen(lambda store: self.database_errors.labels(store).inc())
 
     def describe_index(self, generation: str, embeddings: str, measures: int,
                        documents: int) -> None:

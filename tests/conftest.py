@@ -1,21 +1,26 @@
 """Shared fixtures: a real index built once per run, the real bot, real uvicorn servers, a
-real redis-server."""
+real redis-server, a real PostgreSQL cluster, and the app database on either engine."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 import redis
 
+from api.db.database import Database
+from api.db.feedback import FeedbackStore
 from bot.policybot import PolicyBot, load_bot
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path, load_plan
@@ -134,11 +139,13 @@ def server(server_factory: Callable[..., Server]) -> Server:
 
 
 def feedback_rows(home: Path, session_id: str) -> list[dict]:
-    """The feedback rows stored under home for a session, as dicts."""
-    with sqlite3.connect(home / "feedback.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        found = db.execute("SELECT * FROM feedback WHERE session_id = ?", (session_id,))
-        return [dict(r) for r in found.fetchall()]
+    """The feedback stored in home's app database for a session, as dicts."""
+    database = Database.from_settings(Settings(POLICYBOT_HOME=home))
+    try:
+        return [r.model_dump() for r in FeedbackStore(database).records()
+                if r.session_id == session_id]
+    finally:
+        database.close()
 
 
 class RedisServer:
@@ -200,3 +207,102 @@ def redis_db(redis_server: RedisServer) -> Iterator[RedisServer]:
     yield redis_server
     if redis_server.process.poll() is not None:
         redis_server.start()
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of its own on a loopback port, made by the Debian binaries
+    (``make test`` installs them) in a temporary directory, with trust authentication for its
+    superuser ``policybot``. PostgreSQL refuses to run as root, so as root it runs as the
+    ``postgres`` user the Debian package creates. It can be stopped and started again on the
+    same port (an outage and a recovery).
+
+    port: the port it listens on.
+    """
+
+    USER = "policybot"
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.bin = max(Path("/usr/lib/postgresql").glob("*/bin/initdb")).parent
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        # Not under pytest's temporary root: that is private to root, out of postgres's reach.
+        self.directory = Path(tempfile.mkdtemp(prefix="policybot-pg-"))
+        if self.run_as:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self.data = self.directory / "data"
+        self._pg("initdb", "-D", str(self.data), "-U", self.USER, "--auth=trust", "-E", "UTF8",
+                 "--no-instructions")
+
+    def url(self, database: str) -> str:
+        """The SQLAlchemy URL of one of its databases."""
+        return f"postgresql+psycopg://{self.USER}@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        """Start it and wait until it accepts connections."""
+        # No fsync: a test cluster needs no durability, and fsyncs cost the shared machine.
+        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+                   "-c fsync=off -c full_page_writes=off")
+        self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.directory / "postgres.log"),
+                 "-o", options, "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        """Stop it at once (fast shutdown: open connections are cut)."""
+        self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def running(self) -> bool:
+        return subprocess.run([*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.data),
+                               "status"], capture_output=True).returncode == 0
+
+    def create_database(self) -> str:
+        """A new, empty database; returns its URL."""
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(host="127.0.0.1", port=self.port, user=self.USER,
+                             dbname="postgres", autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def remove(self) -> None:
+        """Stop it if it runs, and delete its directory."""
+        if self.running():
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _pg(self, program: str, *args: str) -> None:
+        subprocess.run([*self.run_as, str(self.bin / program), *args], check=True,
+                       capture_output=True, cwd=self.directory)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the run; each test that needs it gets its own database."""
+    server = PostgresServer(free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh database of the run's cluster, which is started again if the test stopped it."""
+    yield postgres_server.create_database()
+    if not postgres_server.running():
+        postgres_server.start()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty app database on each engine: a SQLite file, and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'policybot.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def database(database_url: str, tmp_path: Path) -> Iterator[Database]:
+    """The app database on each engine, migrated; its home is the test's tmp_path."""
+    db = Database(database_url, tmp_path)
+    db.migrate()
+    yield db
+    db.close()

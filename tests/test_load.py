@@ -21,9 +21,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.feedback import FeedbackStore
+from api.db.database import Database
+from api.db.feedback import FeedbackStore
 from bot.answer import Answer
 from bot.policybot import PolicyBot
+from bot.settings import Settings
 from evals.benchmark import GOLD_FILES, LoadDriver
 from evals.gold import load_gold
 from ingest.plan import bundled_plan_path
@@ -187,8 +189,8 @@ def test_kill_9_mid_load_loses_nothing(home: Path, server_factory, tmp_path: Pat
         driver.stop()
         outcomes = driver.finish()
     assert any(o.status == 0 for o in outcomes)  # the kill cut requests off mid-flight
-    databases = sorted(own.glob("*.sqlite3"))
-    assert {d.name for d in databases} >= {"sessions.sqlite3", "feedback.sqlite3"}
+    databases = sorted([*own.glob("*.sqlite3"), *own.glob("*.db")])
+    assert {d.name for d in databases} >= {"sessions.sqlite3", "policybot.db"}
     assert {d.name: integrity(d) for d in databases} == {d.name: "ok" for d in databases}
 
     restarted = server_factory(env=NO_LIMIT, home_dir=own)
@@ -196,7 +198,9 @@ def test_kill_9_mid_load_loses_nothing(home: Path, server_factory, tmp_path: Pat
         assert client.get("/readyz").status_code == 200
         assert ask(client, "找哪个部门？", session).cited == (21,)
         assert {q: ask(client, q) for q in QUESTIONS} == before
-    feedback = FeedbackStore.in_home(own).records()
+    database = Database.from_settings(Settings(POLICYBOT_HOME=own))
+    feedback = FeedbackStore(database).records()
+    database.close()
     assert [(f.id, f.session_id, f.comment) for f in feedback] == [
         (stored.json()["id"], session, "written before the kill")]
 

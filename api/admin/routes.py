@@ -65,7 +65,8 @@ def reingest(bot: Bot) -> Reingested:
 @router.get("/feedback", response_class=PlainTextResponse)
 def export_feedback(store: Annotated[FeedbackStore, Depends(get_feedback_store)],
                     rating: Annotated[Rating | None, Query()] = None) -> PlainTextResponse:
-    """Feedback as gold-set candidate lines (JSONL), like ``policybot feedback export``."""
+    """Feedback as gold-set candidate lines (JSONL), like ``policybot feedback export``; 503
+    while the database is unavailable."""
     return PlainTextResponse(store.export_jsonl(rating), media_type="application/x-ndjson")
 
 

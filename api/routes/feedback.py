@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
-from api.deps import get_settings
-from api.feedback import Feedback, FeedbackStore
-from bot.settings import Settings
+from api.db.database import DatabaseUnavailable
+from api.db.feedback import Feedback, FeedbackStore
+from api.deps import get_feedback_store
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -20,23 +20,15 @@ class FeedbackStored(BaseModel):
     id: int
 
 
-async def get_feedback_store(request: Request,
-                             settings: Annotated[Settings, Depends(get_settings)]
-                             ) -> FeedbackStore:
-    """The app's feedback store (``$POLICYBOT_HOME/feedback.sqlite3``), opened on first use.
-
-    Async on purpose: it runs on the event loop, one request at a time, so two first requests
-    cannot both open it.
-    """
-    state = request.app.state
-    if getattr(state, "feedback", None) is None:
-        state.feedback = FeedbackStore.in_home(settings.home)
-    return state.feedback
-
-
-@router.post("/feedback", response_model=FeedbackStored, status_code=201)
+@router.post("/feedback", response_model=FeedbackStored, status_code=201,
+             responses={503: {"description": "the database is unavailable; nothing was stored"}})
 def feedback(body: Feedback,
              store: Annotated[FeedbackStore, Depends(get_feedback_store)]) -> FeedbackStored:
-    """Record a reader's rating (and optional comment) of one answer; rating the same answer
-    again updates its row."""
-    return FeedbackStored(id=store.save(body))
+    """Record a reader's rating (and optional comment) of one answer, and rate the question in
+    the question log; rating the same answer again updates its row. 503 while the database is
+    unavailable (nothing is stored: send it again later)."""
+    try:
+        return FeedbackStored(id=store.save(body))
+    except DatabaseUnavailable as exc:
+        raise HTTPException(503, "feedback cannot be stored now: the database is unavailable; "
+                                 "try again later") from exc

@@ -26,8 +26,8 @@ class Health(BaseModel):
 
 
 class Readiness(Health):
-    """What is being served, and the state of each dependency: "index" ("ok"), and "redis"
-    ("ok" or "down") when REDIS_URL is set."""
+    """What is being served, and the state of each dependency: "index" ("ok"), "database"
+    ("ok" or "down"), and "redis" ("ok" or "down") when REDIS_URL is set."""
 
     dependencies: dict[str, str]
 
@@ -48,13 +48,15 @@ def healthz(bot: Annotated[PolicyBot, Depends(get_bot)]) -> Health:
 def readyz(request: Request) -> Readiness | JSONResponse:
     """200 when the index is loaded and answering; 503 (and the reason) otherwise.
 
-    Redis down still gives 200, with status "degraded": answers flow without it (what is
-    lost is follow-up memory, WeChat's stored replies and pages, and the shared limits), and
-    as every replica shares one Redis, a load balancer taking out the replicas that report it
-    would take out them all.
+    Redis or the database down still gives 200, with status "degraded": answers flow without
+    them (what is lost is follow-up memory, WeChat's stored replies and pages, the shared
+    limits, feedback and the question log), and as every replica shares them, a load balancer
+    taking out the replicas that report it would take out them all.
     """
     link = request.app.state.redis
-    dependencies = {} if link is None else {"redis": "ok" if link.ping() else "down"}
+    dependencies = {"database": "ok" if request.app.state.database.ping() else "down"}
+    if link is not None:
+        dependencies["redis"] = "ok" if link.ping() else "down"
     try:
         health = health_of(load_app_bot(request.app))
     except IndexNotBuilt as exc:

@@ -25,7 +25,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import get_bot
+from api.db.recorder import Recorder
+from api.deps import get_bot, get_recorder
 from api.fields import Text
 from api.routes.stream import answer_pieces, paced
 from bot.answer import Answer, Citation, Coverage
@@ -212,9 +213,11 @@ def check_model(model: str) -> None:
             type="invalid_request_error", param="model", code="model_not_found"))
 
 
-def answer_conversation(bot: PolicyBot, messages: list[ChatMessage]) -> Answer:
+def answer_conversation(bot: PolicyBot, messages: list[ChatMessage],
+                        recorder: Recorder) -> Answer:
     """bot: the bot. messages: the conversation; returns the answer to its last user message,
-    asked after the earlier user messages in a fresh session."""
+    asked after the earlier user messages in a fresh session. recorder: logs that last
+    question (the earlier ones were asked, and logged, before)."""
     questions = [m.text() for m in messages if m.role == "user"]
     if not questions:
         raise OpenAIException(400, OpenAIError(
@@ -226,11 +229,13 @@ def answer_conversation(bot: PolicyBot, messages: list[ChatMessage]) -> Answer:
         with contextlib.suppress(InvalidQuestion):
             bot.ask(earlier, session_id)
     try:
-        return bot.ask(questions[-1], session_id)
+        answer = bot.ask(questions[-1], session_id)
     except InvalidQuestion as exc:
         raise OpenAIException(400, OpenAIError(
             message=f"messages: {exc}", type="invalid_request_error",
             param="messages")) from exc
+    recorder.record("openai", questions[-1], answer)
+    return answer
 
 
 async def completion_chunks(answer: Answer, completion_id: str,
@@ -259,11 +264,12 @@ async def completion_chunks(answer: Answer, completion_id: str,
 @router.post("/chat/completions", response_model=ChatCompletion,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "A chat.completion, or chunks when stream=true"}})
-def chat_completions(body: ChatCompletionRequest, bot: Annotated[PolicyBot, Depends(get_bot)]
+def chat_completions(body: ChatCompletionRequest, bot: Annotated[PolicyBot, Depends(get_bot)],
+                     recorder: Annotated[Recorder, Depends(get_recorder)]
                      ) -> ChatCompletion | EventSourceResponse:
     """Answer the conversation's last user message as the model ``policybot``."""
     check_model(body.model)
-    answer = answer_conversation(bot, body.messages)
+    answer = answer_conversation(bot, body.messages, recorder)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:

@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from api.deps import get_bot
+from api.db.recorder import Recorder
+from api.deps import get_bot, get_recorder
 from api.routes.ask import AskRequest
 from bot.answer import Answer, Citation
 from bot.policybot import PolicyBot
@@ -73,9 +74,10 @@ async def answer_events(answer: Answer) -> AsyncIterator[ServerSentEvent]:
 @router.post("/ask/stream", response_class=EventSourceResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "citations, delta…, answer events"}})
-def ask_stream(body: AskRequest,
-               bot: Annotated[PolicyBot, Depends(get_bot)]) -> EventSourceResponse:
+def ask_stream(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)],
+               recorder: Annotated[Recorder, Depends(get_recorder)]) -> EventSourceResponse:
     """Answer a question like ``/api/v1/ask``, streamed. The answer is computed before the
     stream starts, so an invalid question is a plain 422 JSON error."""
-    return EventSourceResponse(answer_events(bot.ask(body.question, body.session_id,
-                                                       body.documents)))
+    answer = bot.ask(body.question, body.session_id, body.documents)
+    recorder.record(body.channel, body.question, answer)
+    return EventSourceResponse(answer_events(answer))

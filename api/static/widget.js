@@ -426,7 +426,7 @@
       const response = await fetch(`${API}/api/v1/ask/stream`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "text/event-stream" },
-        body: JSON.stringify({ question, session_id: state.session_id }),
+        body: JSON.stringify({ question, session_id: state.session_id, channel: "web" }),
       });
       if (!response.ok) {
         view.fail(response.status === 422 ? t.invalid : t.failed);

@@ -13,6 +13,7 @@ import logging
 from wechatpy.messages import TextMessage, VoiceMessage
 from wechatpy.replies import create_reply
 
+from api.db.recorder import Recorder
 from api.ratelimit import RateLimiter
 from api.wechat.format import MORE_WORD, paginate, wechat_text
 from api.wechat.protocol import Inbound
@@ -43,14 +44,16 @@ class WeChatChannel:
     store: replies already given, and pages not yet sent.
     max_question_chars: the bot's question limit, quoted when a question breaks it.
     limits: questions allowed per follower (openid).
+    recorder: logs each question answered (its conversation, the openid, only hashed).
     """
 
     def __init__(self, bot: PolicyBot, store: ReplyStore, max_question_chars: int,
-                 limits: RateLimiter) -> None:
+                 limits: RateLimiter, recorder: Recorder) -> None:
         self.bot = bot
         self.store = store
         self.max_question_chars = max_question_chars
         self.limits = limits
+        self.recorder = recorder
 
     def reply(self, inbound: Inbound) -> str:
         """The reply XML for a message, or "" when it needs none; a redelivery gets the reply
@@ -99,6 +102,7 @@ class WeChatChannel:
         except InvalidQuestion:
             return (f"请输入不超过{self.max_question_chars}字的问题，"
                     f"例如：{EXAMPLE_QUESTIONS[0]}")
+        self.recorder.record("wechat", question, answer)
         first, *rest = paginate(wechat_text(answer))
         self.store.keep_pages(user, rest)
         return first

@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from api.deps import get_bot, get_settings
+from api.db.recorder import Recorder
+from api.deps import get_bot, get_recorder, get_settings
 from api.ratelimit import open_buckets
 from api.wechat.channel import WeChatChannel
 from api.wechat.protocol import Callback, Inbound, Rejected, WeChatGateway
@@ -56,13 +57,15 @@ def get_gateway(request: Request) -> WeChatGateway:
 
 
 def get_channel(request: Request, bot: Annotated[PolicyBot, Depends(get_bot)],
-                settings: Annotated[Settings, Depends(get_settings)]) -> WeChatChannel:
+                settings: Annotated[Settings, Depends(get_settings)],
+                recorder: Annotated[Recorder, Depends(get_recorder)]) -> WeChatChannel:
     """The channel for one request.
 
     request: its app holds the reply store. bot: the loaded bot. settings: the app's settings.
+    recorder: logs the questions answered.
     """
     return WeChatChannel(bot, request.app.state.wechat_store, settings.max_question_chars,
-                         request.app.state.wechat_limits)
+                         request.app.state.wechat_limits, recorder)
 
 
 GatewayDep = Annotated[WeChatGateway, Depends(get_gateway)]
