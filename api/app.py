@@ -15,20 +15,17 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-<<<<<<< HEAD
 from api.admin import documents as admin_documents
 from api.admin import page as admin_page
 from api.admin import routes as admin
 from api.admin.ingests import Ingests
 from api.admin.sync import ReviewSync
-=======
 from api.db.annotations import Annotations
 from api.db.database import Database, DatabaseUnavailable
 from api.db.feedback import FeedbackStore
 from api.db.questions import QuestionLog
 from api.db.recorder import Recorder
 from api.db.upkeep import Upkeep
->>>>>>> database
 from api.deps import load_app_bot
 from api.metrics import Metrics
 from api.middleware import BodyLimit, RateLimit, RequestContext
@@ -74,14 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                   settings.review_poll_seconds)
         applying = asyncio.create_task(sync.run())
         yield
-<<<<<<< HEAD
         applying.cancel()
         app.state.ingests.close()
-=======
         app.state.recorder.close()
         upkeep.stop()
         app.state.database.close()
->>>>>>> database
         if app.state.redis:
             app.state.redis.close()
 

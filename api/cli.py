@@ -259,13 +259,8 @@ def run_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ingest": run_ingest, "documents": run_documents, "remove": run_remove,
-<<<<<<< HEAD
-            "ask": run_ask, "serve": run_serve, "eval": run_eval,
-            "feedback": run_feedback_export, "review": run_review, "report": run_report}
-=======
             "ask": run_ask, "serve": run_serve, "migrate": run_migrate, "eval": run_eval,
-            "feedback": run_feedback_export}
->>>>>>> database
+            "feedback": run_feedback_export, "review": run_review, "report": run_report}
 
 if __name__ == "__main__":
     sys.exit(main())
