@@ -18,6 +18,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from api.db.database import Database
 from api.db.feedback import FeedbackStore
@@ -29,6 +30,14 @@ from vectorstore.library import index_file
 from vectorstore.store import connect
 
 ROOT = Path(__file__).resolve().parent.parent
+# Screenshots of the browser tests, for a human to look at.
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# Headless, and nothing that would reach the network on its own.
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="session")
@@ -306,3 +315,14 @@ def database(database_url: str, tmp_path: Path) -> Iterator[Database]:
     db.migrate()
     yield db
     db.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, kept off the network (Playwright downloads no browser)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    expect.set_options(timeout=TIMEOUT_MS)  # a busy two-core machine may be slow
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -91,7 +91,7 @@ def test_reports_render_as_csv_and_markdown(tokenizer: Tokenizer) -> None:
     rows = [asked(PARKING[0]), asked(PARKING[1]), asked("a | b 停车")]
     topics = gap_topics(group_questions(rows), tokenizer)
     table = list(csv.DictReader(io.StringIO(report_csv(topics))))
-    assert [(r["topic"], r["question"], r["count"]) for r in table][0] == (
+    assert (table[0]["topic"], table[0]["question"], table[0]["count"]) == (
         "停车", PARKING[0], "1")
     assert len(table) == 3
     text = report_markdown(topics, "May 2026")

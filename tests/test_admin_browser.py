@@ -16,11 +16,11 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import Server
+from tests.conftest import ARTIFACTS, Server
 from tests.test_admin import PARKING, REFUSED, TOKEN, ask
 from tests.test_formats import paragraphs, write_docx
 from tests.test_library_bot import SUBSIDY
-from tests.test_widget_browser import ARTIFACTS, browser, new_page  # noqa: F401 (fixture)
+from tests.test_widget_browser import new_page
 
 TABLET = {"width": 820, "height": 1180}
 LAPTOP = {"width": 1280, "height": 800}
@@ -93,14 +93,14 @@ def test_review_a_refused_question_until_the_widget_cites_it(browser: Browser,
     chart = page.get_by_role("img", name=re.compile(r"^每日提问数"))
     expect(chart).to_be_visible()
     assert page.locator("#chart rect").count() >= 2  # today's answered and refused bars
-    expect(page.locator("#stats")).to_contain_text("👎 1")
+    expect(page.locator("#stats")).to_contain_text("0 / 1好评 / 差评")
     expect(page.get_by_role("table", name="问得最多的措施")).to_contain_text("第21条")
     page.screenshot(path=ARTIFACTS / "admin-overview.png", full_page=True)
 
     page.get_by_role("tab", name="待审问题").click()
     item = page.get_by_role("listitem", name=REFUSED)
     expect(item).to_contain_text("×2")
-    expect(page.get_by_role("listitem", name="公司搬家要办哪些手续")).to_contain_text("👎 1")
+    expect(page.get_by_role("listitem", name="公司搬家要办哪些手续")).to_contain_text("差评 1")
     item.get_by_role("button", name="挂到措施…").click()
     search = item.get_by_role("searchbox", name="搜索措施")
     expect(search).to_have_value(re.compile(f"^{REFUSED}"))  # the group's question

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import ROOT, Server, feedback_rows, start_server, stop_server
+from tests.conftest import (
+    ARTIFACTS,
+    TIMEOUT_MS,
+    Server,
+    feedback_rows,
+    start_server,
+    stop_server,
+)
 
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-# Headless, and nothing that would reach the network on its own.
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 20_000
 QUESTION = "企业注销找哪个部门？"
 # The plan covers property registration (measures 30-36) but states no fee: a partial answer.
 NEAR_MISS = "办理不动产登记要交多少钱？"
@@ -47,16 +47,6 @@ LAST_ANSWER = """() => {
     .querySelectorAll(".pb-bot .pb-text");
   return texts[texts.length - 1].textContent;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    expect.set_options(timeout=TIMEOUT_MS)  # a busy two-core machine may be slow
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

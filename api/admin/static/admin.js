@@ -4,6 +4,7 @@
 
 const TOKEN_KEY = "policybot:admin-token";
 const COVERAGE = { answered: "已回答", partial: "部分回答", none: "未回答" };
+const STATUS = { "in force": "有效", expired: "已失效", "not yet in force": "尚未生效" };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -132,7 +133,7 @@ async function loadOverview() {
     stat(share(body.coverage.answered), "已回答"),
     stat(share(body.coverage.partial), "部分回答"),
     stat(share(body.coverage.none), "未回答"),
-    stat(`👍 ${body.ratings.up} · 👎 ${body.ratings.down}`, "评价"),
+    stat(`${body.ratings.up} / ${body.ratings.down}`, "好评 / 差评"),
   );
   $("chart").replaceChildren(chart(body.days));
   table($("top-measures"), ["措施", "文件", "次数"],
@@ -212,7 +213,7 @@ function reviewItem(item) {
       el("p", { class: "item-question" }, item.question),
       el("span", { class: `badge ${item.coverage}` }, COVERAGE[item.coverage]),
       el("span", { class: "badge", title: "提问次数" }, `×${item.count}`),
-      item.down ? el("span", { class: "badge" }, `👎 ${item.down}`) : null,
+      item.down ? el("span", { class: "badge none" }, `差评 ${item.down}`) : null,
       el("span", { class: "muted" }, `最近：${new Date(item.last_asked).toLocaleString("zh-CN")}`)),
     item.variants.length > 1
       ? el("ul", { class: "variants", "aria-label": "相近的问法" },
@@ -278,7 +279,7 @@ async function loadDocuments() {
   const documents = await getJSON("/admin/api/documents");
   const rows = documents.map((d) => el("tr", {},
     el("td", {}, d.id), el("td", {}, d.title), el("td", {}, d.number || "—"),
-    el("td", {}, d.status), el("td", { class: "num" }, String(d.measures)),
+    el("td", {}, STATUS[d.status] || d.status), el("td", { class: "num" }, String(d.measures)),
     el("td", { class: "num" }, el("button", { class: "danger", "aria-label": `移除 ${d.id}`,
       onclick: () => removeDocument(d.id).catch(failed) }, "移除"))));
   $("documents").replaceChildren(
