@@ -348,6 +348,12 @@ function reportPath(format) {
 
 // ---- wiring ----
 
+for (const select of document.querySelectorAll(".period")) {
+  for (const days of [7, 30, 90, 180]) {
+    select.append(new Option(`最近 ${days} 天`, String(days), days === 30, days === 30));
+  }
+}
+
 $("login-form").addEventListener("submit", login);
 $("logout").addEventListener("click", () => logout());
 for (const tab of document.querySelectorAll("[role=tab]")) {
