@@ -1,5 +1,5 @@
-# Every target sets itself up: a fresh machine needs only Python 3.11+ (and apt for browsers
-# and redis-server).
+# Every target sets itself up: a fresh machine needs only Python 3.11+ (and apt for browsers,
+# redis-server and PostgreSQL).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,10 +31,12 @@ browsers:
 wrk:
 	@test -x /usr/bin/wrk || (apt-get update -q && apt-get install -y -q wrk)
 
-# redis-server for the shared-state tests (Debian package); the tests start their own on a
-# free loopback port, so a system service, if one runs, is left alone.
+# redis-server and PostgreSQL for the shared-state and database tests (Debian packages); the
+# tests start their own on free loopback ports, so a system service, if one runs, is left alone.
 services:
 	@test -x /usr/bin/redis-server || (apt-get update -q && apt-get install -y -q redis-server)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  (apt-get update -q && apt-get install -y -q postgresql)
 
 test: $(STAMP) browsers wrk services
 	$(BIN)/ruff check .

@@ -1,5 +1,5 @@
-"""The app database on SQLite and on PostgreSQL (every test runs on both): migrations, the
-feedback store, the question log and annotations."""
+"""The app database on SQLite and on PostgreSQL (every store test runs on both): migrations,
+the feedback store, the question log, annotations, and the upkeep that migrates and prunes."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text
 
 from api.db import schema
 from api.db.annotations import Annotations
 from api.db.database import Database, database_url
 from api.db.feedback import Feedback, FeedbackStore
 from api.db.questions import QuestionLog
+from api.db.upkeep import DAY_SECONDS, RETRY_SECONDS, Upkeep
 from bot.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, PostgresServer
 
 PLAN = "putuo-yingshang-2021"
 TABLES = {"feedback", "questions", "annotations", "secrets", "alembic_version"}
@@ -244,3 +245,28 @@ def test_annotations_are_one_per_question(database: Database):
     assert notes.status(["企业注销找哪个部门？"]) == {"企业注销找哪个部门？": "out_of_scope"}
     assert len(notes.all()) == 3
     assert all(a.created_at.tzinfo == UTC for a in notes.all())
+
+
+def test_upkeep_migrates_once_the_database_is_up_and_prunes(postgres_server: PostgresServer,
+                                                             postgres_url: str):
+    """A server started while its database is down starts all the same; its upkeep migrates
+    once the database answers, and prunes the question log."""
+    database = Database(postgres_url)
+    log = QuestionLog(database, retention_days=30)
+    upkeep = Upkeep(database, log)
+    try:
+        postgres_server.stop()
+        assert upkeep.round() == RETRY_SECONDS
+        assert not upkeep.migrated
+        postgres_server.start()
+        assert upkeep.round() == DAY_SECONDS
+        assert upkeep.migrated and versions(database) == ["0001"]
+        log.record("api", "recent", "none", [], 1, "s")
+        with database.transaction("test") as connection:
+            connection.execute(insert(schema.questions).values(
+                asked_at=datetime.now(UTC) - timedelta(days=31), channel="api", text="old",
+                coverage="none", cited=[], latency_ms=1, session_hash="0" * 64))
+        assert upkeep.round() == DAY_SECONDS
+        assert [r.text for r in log.rows()] == ["recent"]
+    finally:
+        database.close()

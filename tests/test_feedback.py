@@ -1,4 +1,5 @@
-"""POST /api/v1/feedback into $POLICYBOT_HOME/feedback.sqlite3, and `policybot feedback export`."""
+"""POST /api/v1/feedback into the app database (SQLite in $POLICYBOT_HOME here), and
+`policybot feedback export`."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_feedback_is_stored_with_the_cited_measures(server: Server, home: Path) 
     assert (row["question"], row["rating"], row["comment"]) == ("企业注销找哪个部门？", "down",
                                                                  "没说办理地点")
     assert row["answer"] == answer["answer"]
-    assert json.loads(row["measures"]) == [21]
+    assert row["measures"] == [21]
 
 
 def test_rating_an_answer_again_updates_its_row(server: Server, home: Path) -> None:

@@ -82,7 +82,8 @@ def test_readyz_fails_without_index(tmp_path):
     try:
         not_ready = httpx.get(f"{empty.url}/readyz")
         assert not_ready.status_code == 503
-        assert not_ready.json()["dependencies"] == {"index": "missing"}  # no REDIS_URL
+        assert not_ready.json()["dependencies"] == {"index": "missing",  # no REDIS_URL
+                                                    "database": "ok"}
         assert ask(empty.url, "第1条").status_code == 503
         assert httpx.get(f"{empty.url}/healthz").status_code == 503
     finally:

@@ -83,7 +83,7 @@ class Database:
 
     @property
     def dialect(self) -> str:
-        """"postgresql" or "sqlite"."""
+        """The engine's dialect: postgresql or sqlite."""
         return self.engine.dialect.name
 
     def listen(self, listener: Callable[[str], None]) -> None:
