@@ -129,6 +129,18 @@ def ask(server: Server, question: str) -> dict:
                       timeout=60).json()
 
 
+def logged(server: Server, *questions: str) -> None:
+    """Wait until the log holds each question (it is written off the request)."""
+    deadline = time.monotonic() + 15
+    while True:
+        items = httpx.get(f"{server.url}/admin/api/questions", headers=AUTH,
+                          timeout=30).json()["items"]
+        if set(questions) <= {v["question"] for i in items for v in i["variants"]}:
+            return
+        assert time.monotonic() < deadline, f"not logged: {questions}"
+        time.sleep(0.2)
+
+
 def test_without_the_token_setting_the_console_is_absent(server: Server) -> None:
     for method, path in [*CONTRACT, ("GET", "/admin")]:
         assert httpx.request(method, server.url + path, headers=AUTH,
@@ -149,8 +161,10 @@ def test_a_wrong_or_missing_token_gets_401_and_no_data(console: Server) -> None:
 
 
 def test_questions_are_listed_grouped_and_filtered(console: Server) -> None:
-    for question in (PARKING[0], PARKING[0] + "？", "企业注销找哪个部门？"):
+    asked_now = (PARKING[0], PARKING[0] + "？", "企业注销找哪个部门？")
+    for question in asked_now:
         ask(console, question)
+    logged(console, *asked_now)
     body = httpx.get(f"{console.url}/admin/api/questions", params={"coverage": "none"},
                      headers=AUTH, timeout=30).json()
     [parking] = [i for i in body["items"] if i["question"].startswith(PARKING[0])]
@@ -201,6 +215,7 @@ def test_an_out_of_scope_question_is_refused(console: Server) -> None:
 
 def test_reports_are_served_as_csv_and_markdown(console: Server) -> None:
     ask(console, PARKING[1])
+    logged(console, PARKING[1])
     csv_response = httpx.get(f"{console.url}/admin/api/report.csv", headers=AUTH, timeout=30)
     assert csv_response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(csv_response.text)))
@@ -221,6 +236,7 @@ def policybot(home: Path, *args: str) -> subprocess.CompletedProcess:
 def test_cli_review_and_report(console: Server, console_home: Path) -> None:
     question = "店门口能不能放共享单车"
     ask(console, question)
+    logged(console, question)
     listed = json.loads(policybot(console_home, "review", "list", "--coverage", "none",
                                   "--json").stdout)
     assert question in {i["question"] for i in listed["items"]}

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ARTIFACTS, Server
-from tests.test_admin import PARKING, REFUSED, TOKEN, ask
+from tests.test_admin import PARKING, REFUSED, TOKEN, ask, logged
 from tests.test_formats import paragraphs, write_docx
 from tests.test_library_bot import SUBSIDY
 from tests.test_widget_browser import new_page
@@ -25,6 +25,7 @@ from tests.test_widget_browser import new_page
 TABLET = {"width": 820, "height": 1180}
 LAPTOP = {"width": 1280, "height": 800}
 TABS = ("概览", "待审问题", "政策文件", "报告")
+RATED = "公司搬家要办哪些手续"  # rated 👎
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +38,13 @@ def console(server_factory: Callable[..., Server], home: Path,
     shutil.copytree(home, target)
     server = server_factory(env={"POLICYBOT_ADMIN_TOKEN": TOKEN,
                                  "POLICYBOT_REVIEW_POLL_SECONDS": "2"}, home_dir=target)
-    for question in (REFUSED, REFUSED + "？", *PARKING, "企业注销找哪个部门？",
-                     "办理不动产登记要交多少钱？", "知识产权保护方面，区里都有哪些措施？"):
-        ask(server, question)
-    answer = ask(server, "公司搬家要办哪些手续")
+    questions = (REFUSED, REFUSED + "？", *PARKING, "企业注销找哪个部门？",
+                 "办理不动产登记要交多少钱？", "知识产权保护方面，区里都有哪些措施？", RATED)
+    answers = [ask(server, question) for question in questions]
+    logged(server, *questions)
     httpx.post(f"{server.url}/api/v1/feedback", timeout=30, json={
-        "session_id": answer["session_id"], "question": "公司搬家要办哪些手续",
-        "answer": answer["answer"], "rating": "down"})
+        "session_id": answers[-1]["session_id"], "question": RATED,
+        "answer": answers[-1]["answer"], "rating": "down"})
     yield server
 
 
@@ -100,7 +101,7 @@ def test_review_a_refused_question_until_the_widget_cites_it(browser: Browser,
     page.get_by_role("tab", name="待审问题").click()
     item = page.get_by_role("listitem", name=REFUSED)
     expect(item).to_contain_text("×2")
-    expect(page.get_by_role("listitem", name="公司搬家要办哪些手续")).to_contain_text("差评 1")
+    expect(page.get_by_role("listitem", name=RATED)).to_contain_text("差评 1")
     item.get_by_role("button", name="挂到措施…").click()
     search = item.get_by_role("searchbox", name="搜索措施")
     expect(search).to_have_value(re.compile(f"^{REFUSED}"))  # the group's question
