@@ -141,9 +141,11 @@ async function loadOverview() {
   table($("top-units"), ["责任单位", "次数"], body.units.map((u) => [u.unit, u.count]));
 }
 
-// Stacked bars per day: answered, partial, refused.
+// Stacked bars per day: answered, partial, refused; drawn at the width it is shown at, so
+// text is not stretched.
 function chart(days) {
-  const width = 800, height = 240, left = 36, bottom = 24, top = 10;
+  const width = Math.max(320, $("chart").clientWidth || 800);
+  const height = 240, left = 36, bottom = 24, top = 10;
   const most = Math.max(1, ...days.map((d) => d.answered + d.partial + d.none));
   const scale = (height - bottom - top) / most;
   const step = (width - left) / Math.max(days.length, 1);
