@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except IndexNotBuilt as exc:
             log.warning("starting without an index: %s", exc)
         yield
+        metrics.close()
         if app.state.redis:
             app.state.redis.close()
 
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(IndexNotBuilt, library_empty)
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
-    app.state.metrics = metrics = Metrics()
+    app.state.metrics = metrics = Metrics(settings.metrics_dir)
     # One Redis link per worker process, shared by its stores; None keeps them local.
     app.state.redis = link = RedisLink.from_settings(settings)
     if link:
