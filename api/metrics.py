@@ -94,4 +94,3 @@ class Metrics:
         """This worker is stopping: drop its live gauges (its counts stay in the totals)."""
         if self.directory is not None:
             mark_process_dead(os.getpid(), str(self.directory))
-

@@ -185,9 +185,11 @@ def measure(seconds: float, workers: int, workdir: Path) -> list[Setup]:
         env = {"REDIS_URL": redis_url, "CHROMA_HOST": "127.0.0.1",
                "CHROMA_PORT": str(chroma_port)}
         print("Indexing the bundled plan into the Chroma server ...", flush=True)
-        subprocess.run([sys.executable, "-m", "api.cli", "ingest"], cwd=ROOT, check=True,
-                       env={**os.environ, "POLICYBOT_HOME": str(workdir / "ingest"), **env},
-                       stdout=subprocess.DEVNULL)
+        ingest = subprocess.run(
+            [sys.executable, "-m", "api.cli", "ingest"], cwd=ROOT, capture_output=True,
+            text=True, env={**os.environ, "POLICYBOT_HOME": str(workdir / "ingest"), **env})
+        if ingest.returncode:
+            raise RuntimeError(f"policybot ingest failed:\n{ingest.stderr[-2000:]}")
         replicas = []
         for name in ("a", "b"):
             log = stack.enter_context((workdir / f"replica-{name}.log").open("w+b"))
@@ -203,7 +205,8 @@ def measure(seconds: float, workers: int, workdir: Path) -> list[Setup]:
     return setups
 
 
-def markdown(setups: list[Setup], seconds: float, workers: int) -> str:
+def markdown(setups: list[Setup], seconds: float, workers: int,
+             load_average: tuple[float, float, float]) -> str:
     rps = {(s.replicas, s.questions): s.rps for s in setups}
     ratios = [f"- {label}: two replicas give {ratio(rps[(2, label)], rps[(1, label)])} the "
               "requests a second of one." for label in (REPEATED, UNIQUE)]
@@ -218,7 +221,10 @@ def markdown(setups: list[Setup], seconds: float, workers: int) -> str:
         f"connections, {seconds:.0f} s a run after a 3 s warm-up; with two replicas, 8 "
         "connections to each at once, and latency is given for each replica (A / B). "
         "*gold, repeated*: the single-turn gold questions in turn (query vectors cached after "
-        "the first round); *unique*: each question made new, so every ask embeds.",
+        "the first round); *unique*: each question made new, so every ask embeds. Load "
+        "average (1, 5, 15 min) before the run: "
+        f"{', '.join(f'{value:.2f}' for value in load_average)} (other work on the machine "
+        "slows every figure).",
         "",
         "| replicas | questions | connections | requests | req/s | p50 | p95 | errors |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -239,9 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="workers per replica")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
+    load_average = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="policybot-replicas-") as scratch:
         setups = measure(args.seconds, args.workers, Path(scratch))
-    text = markdown(setups, args.seconds, args.workers)
+    text = markdown(setups, args.seconds, args.workers, load_average)
     args.output.write_text(text, encoding="utf-8")
     print(f"\n{text}\nWritten to {args.output}")
     return 0
