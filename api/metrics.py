@@ -1,6 +1,6 @@
-"""Prometheus metrics. Under ``policybot serve`` every worker process writes its counts to
-files in one directory (prometheus_client's multiprocess mode), and a scrape reads them all,
-so /metrics is whole whichever worker answers it."""
+"""Prometheus metrics. Under ``policybot serve --workers N`` every worker process writes its
+counts to files in one directory (prometheus_client's multiprocess mode), and a scrape reads
+them all, so /metrics is whole whichever worker answers it."""
 
 from __future__ import annotations
 

@@ -232,9 +232,10 @@ def markdown(setups: list[Setup], seconds: float, workers: int,
         "",
         *ratios,
         "",
-        f"On {os.cpu_count()} CPUs shared by the replicas, the stores and wrk, a second replica "
-        "adds no CPU: what it can show is that the shared stores cost little and spread load "
-        "evenly, not that throughput doubles. On machines of their own, replicas add up.",
+        "A replica with one worker is one Python process, which uses about one core at most; "
+        f"a second replica can use another. Here {os.cpu_count()} cores are shared by both "
+        "replicas, the stores and wrk (and any other work: see the load average), so two "
+        "replicas cannot double the throughput of one; on machines of their own they add up.",
         "",
     ])
 

@@ -161,7 +161,7 @@ def multiprocess_dir_of(pid: int) -> Path:
     return Path(value.decode())
 
 
-def test_without_a_directory_serve_makes_one_and_removes_it(home: Path, tmp_path: Path):
+def test_without_a_directory_two_workers_share_a_temporary_one(home: Path, tmp_path: Path):
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
     server = start_server(home, workers=2, log_dir=tmp_path)
     try:
