@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, validation_alias="POLICYBOT_ADMIN_TOKEN",
                                     description="Bearer token for /admin routes; they are "
                                                 "absent when unset")
+    # The variable prometheus_client itself reads; `policybot serve` sets it for its workers.
+    metrics_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR",
+                                     description="Directory where the server's workers share "
+                                                 "their metrics; with several workers, a fresh "
+                                                 "temporary one when unset")
     # NoDecode: the variable is a plain comma-separated list, not JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], validation_alias="POLICYBOT_CORS_ORIGINS",
