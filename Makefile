@@ -45,8 +45,10 @@ test: $(STAMP) browsers wrk services
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP) wrk
+# The replica benchmark needs redis-server too (one replica against two, sharing the stores).
+bench: $(STAMP) wrk services
 	$(BIN)/python -m evals.benchmark
+	$(BIN)/python -m evals.replicas_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.recorder.close()
         upkeep.stop()
         app.state.database.close()
+        metrics.close()
         if app.state.redis:
             app.state.redis.close()
 
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DatabaseUnavailable, database_unavailable)
     app.state.bot = None
     app.state.bot_lock = threading.Lock()
-    app.state.metrics = metrics = Metrics()
+    app.state.metrics = metrics = Metrics(settings.metrics_dir)
     # One Redis link per worker process, shared by its stores; None keeps them local.
     app.state.redis = link = RedisLink.from_settings(settings)
     if link:

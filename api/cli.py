@@ -7,8 +7,11 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -181,9 +184,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
     # Our middleware writes the access log (JSON, with request ids); keep-alive and shutdown
     # are bounded so idle or stuck clients cannot hold workers.
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_config=LOG_CONFIG, access_log=False,
-                timeout_keep_alive=5, timeout_graceful_shutdown=10)
+    with worker_metrics(settings.metrics_dir, args.workers):
+        uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_config=LOG_CONFIG, access_log=False,
+                    timeout_keep_alive=5, timeout_graceful_shutdown=10)
     return 0
 
 
@@ -211,6 +215,31 @@ def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
         database.close()
     print(f"The database is up to date: {database_url(settings).render_as_string()}")
     return 0
+
+
+@contextmanager
+def worker_metrics(directory: Path | None, workers: int) -> Iterator[None]:
+    """Have the server's workers share their metrics in a directory (prometheus_client's
+    multiprocess mode), so /metrics is whole whichever worker answers it.
+
+    directory: the operator's (PROMETHEUS_MULTIPROC_DIR), used with any number of workers and
+    emptied first, as files of an earlier run would add its counts to this one's. None: with
+    several workers, a fresh temporary one, removed at exit; with one, none (its metrics are
+    whole in its memory). The variable is exported before the app, and with it
+    prometheus_client, is imported: the library reads it once, at import.
+    """
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+        yield
+    elif workers > 1:
+        with tempfile.TemporaryDirectory(prefix="policybot-metrics-") as fresh:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = fresh
+            yield
+    else:
+        yield
 
 
 def ensure_index(settings: Settings) -> bool:

@@ -1,8 +1,14 @@
-"""Prometheus metrics, one registry per app (each worker process reports its own)."""
+"""Prometheus metrics. Under ``policybot serve --workers N`` every worker process writes its
+counts to files in one directory (prometheus_client's multiprocess mode), and a scrape reads
+them all, so /metrics is whole whichever worker answers it."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from api.db.database import Database
 from bot.answer import Answer
@@ -16,36 +22,47 @@ DATABASE_STORES = ("feedback", "questions", "annotations", "migrate")
 
 class Metrics:
     """The app's metrics: requests, latency, answers and refusals, index size, model, Redis
-    and database errors, questions the log lost."""
+    and database errors, questions the log lost.
 
-    def __init__(self) -> None:
+    directory: where every worker of the server keeps its values (PROMETHEUS_MULTIPROC_DIR, set
+    before prometheus_client is imported); None: this process reports its own values alone.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
         self.registry = CollectorRegistry()
+        # With a directory, values live in its files and a scrape reads them from there, so
+        # the metrics join no registry (they would be reported twice).
+        own = None if directory else self.registry
         self.requests = Counter("policybot_requests_total", "HTTP requests",
-                                ["method", "route", "status"], registry=self.registry)
+                                ["method", "route", "status"], registry=own)
         self.latency = Histogram("policybot_request_seconds", "HTTP request latency",
-                                 ["route"], registry=self.registry,
+                                 ["route"], registry=own,
                                  buckets=(0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28,
                                           2.56, 5.0))
         self.answers = Counter("policybot_answers_total", "Questions answered (any channel)",
-                               registry=self.registry)
+                               registry=own)
         self.refusals = Counter("policybot_refusals_total",
-                                "Questions refused as outside the plan", registry=self.registry)
+                                "Questions refused as outside the plan", registry=own)
         self.rate_limited = Counter("policybot_rate_limited_total",
-                                    "Requests refused by the rate limit", registry=self.registry)
+                                    "Requests refused by the rate limit", registry=own)
+        # The index gauges describe what is served, not a sum over workers: the scraped worker
+        # sets them, and the latest value set by a live worker is reported.
         self.index_documents = Gauge("policybot_index_documents",
                                      "Documents in the active index generation",
-                                     registry=self.registry)
+                                     registry=own, multiprocess_mode="livemostrecent")
         self.index_measures = Gauge("policybot_index_measures", "Measures in the loaded plan",
-                                    registry=self.registry)
+                                    registry=own, multiprocess_mode="livemostrecent")
         self.redis_errors = Counter("policybot_redis_errors_total",
                                     "Store calls Redis did not serve (the store fell back)",
-                                    ["store"], registry=self.registry)
+                                    ["store"], registry=own)
         self.database_errors = Counter("policybot_database_errors_total",
                                        "Database transactions that failed for want of the "
-                                       "database", ["store"], registry=self.registry)
+                                       "database", ["store"], registry=own)
         self.questions_unlogged = Counter("policybot_questions_unlogged_total",
                                           "Answered questions the question log could not keep",
-                                          registry=self.registry)
+                                          registry=own)
+        # Info has no multiprocess form: the scraped worker reports its model from memory.
         self.model = Info("policybot_model", "Embedding model and index generation",
                           registry=self.registry)
 
@@ -82,5 +99,14 @@ class Metrics:
         self.index_documents.set(documents)
 
     def render(self) -> bytes:
-        """The Prometheus text exposition."""
-        return generate_latest(self.registry)
+        """The Prometheus text exposition: every worker's counts, with a directory."""
+        if self.directory is None:
+            return generate_latest(self.registry)
+        workers = CollectorRegistry()
+        MultiProcessCollector(workers, path=str(self.directory))
+        return generate_latest(workers) + generate_latest(self.registry)
+
+    def close(self) -> None:
+        """This worker is stopping: drop its live gauges (its counts stay in the totals)."""
+        if self.directory is not None:
+            mark_process_dead(os.getpid(), str(self.directory))

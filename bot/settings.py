@@ -66,6 +66,11 @@ class Settings(BaseSettings):
                                                    "reviewed in the console, to apply them")
     max_upload_bytes: int = Field(20_000_000, gt=0, validation_alias="POLICYBOT_MAX_UPLOAD_BYTES",
                                   description="Largest document the console takes as an upload")
+    # The variable prometheus_client itself reads; `policybot serve` sets it for its workers.
+    metrics_dir: Path | None = Field(None, validation_alias="PROMETHEUS_MULTIPROC_DIR",
+                                     description="Directory where the server's workers share "
+                                                 "their metrics; with several workers, a fresh "
+                                                 "temporary one when unset")
     # NoDecode: the variable is a plain comma-separated list, not JSON.
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], validation_alias="POLICYBOT_CORS_ORIGINS",

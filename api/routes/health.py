@@ -70,7 +70,7 @@ def readyz(request: Request) -> Readiness | JSONResponse:
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request, registry: Annotated[Metrics, Depends(get_metrics)]) -> Response:
-    """Prometheus metrics of this worker process."""
+    """Prometheus metrics of the server: the counts of all its workers."""
     bot = request.app.state.bot
     if bot is not None:
         registry.describe_index(bot.library.generation, bot.embeddings.spec,
