@@ -156,7 +156,7 @@ def test_demo_page_conversation(browser: Browser, server: Server, home: Path) ->
 
     page.evaluate(WATCH_ANSWER)
     posted = ask(page, "输入您的问题", QUESTION)
-    assert posted == {"question": QUESTION, "session_id": None}
+    assert posted == {"question": QUESTION, "session_id": None, "channel": "web"}
     chip = page.get_by_role("button", name="第21条", exact=True)
     expect(chip).to_be_visible()
     answer = page.evaluate(LAST_ANSWER)
@@ -176,7 +176,7 @@ def test_demo_page_conversation(browser: Browser, server: Server, home: Path) ->
     page.get_by_role("button", name="没有帮助").click()
     expect(page.get_by_text("已记录您的评价。")).to_be_visible()
     [row] = feedback_rows(home, session_id)
-    assert (row["question"], row["rating"], json.loads(row["measures"])) == (QUESTION, "down",
+    assert (row["question"], row["rating"], row["measures"]) == (QUESTION, "down",
                                                                             [21])
     assert row["answer"] == answer
     page.get_by_role("textbox", name="补充说明（可选）").fill("希望写明办理地点")

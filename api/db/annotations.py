@@ -6,17 +6,16 @@ the same question."""
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-import zhconv
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from api.db import schema
 from api.db.database import Database
+from bot.reviewed import question_key
 
 Kind = Literal["sample", "out_of_scope", "dismissed"]
 
@@ -38,16 +37,6 @@ class Annotation:
     document: str | None
     measure: int | None
     created_at: datetime
-
-
-def normalize(question: str) -> str:
-    """The question as annotations match it: NFKC (full-width to half-width), simplified
-    characters, case folded, without spaces or punctuation.
-
-    question: as asked.
-    """
-    text = zhconv.convert(unicodedata.normalize("NFKC", question), "zh-cn").casefold()
-    return "".join(c for c in text if unicodedata.category(c)[0] not in "PZC")
 
 
 class Annotations:
@@ -108,7 +97,7 @@ class Annotations:
 
         questions: as asked; each is matched after normalization.
         """
-        keys = {question: key(normalize(question)) for question in questions}
+        keys = {question: key(question_key(question)) for question in questions}
         table = schema.annotations
         with self.database.transaction("annotations") as connection:
             kinds = dict(connection.execute(
@@ -129,7 +118,7 @@ class Annotations:
     def _write(self, question: str, kind: Kind, document: str | None,
                measure: int | None) -> Annotation:
         """One try of _annotate, in one transaction."""
-        normalized = normalize(question)
+        normalized = question_key(question)
         table = schema.annotations
         with self.database.transaction("annotations") as connection:
             found = connection.execute(select(*self._columns())
