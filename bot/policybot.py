@@ -29,6 +29,7 @@ from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
+from vectorstore.batching import BatchedEmbeddings
 from vectorstore.embeddings import ModelEmbeddings, make_embeddings
 from vectorstore.library import BUNDLED_ID, index_file, library_state, state_key
 from vectorstore.store import MeasureIndex, connect
@@ -68,19 +69,21 @@ class PolicyBot:
     sessions: conversation memory for follow-ups.
     max_question_chars: longer questions are rejected.
     refresh_seconds: how often to look for a newer index generation (after a re-ingest).
+    exact: search the index's vectors in memory (else through Chroma; see MeasureIndex).
     """
 
     def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: SessionStore,
-                 max_question_chars: int = 500, refresh_seconds: float = 5.0) -> None:
+                 max_question_chars: int = 500, refresh_seconds: float = 5.0,
+                 exact: bool = True) -> None:
         self.client = client
         self.embeddings = embeddings
         self.sessions = sessions
         self.max_question_chars = max_question_chars
         self.refresh_seconds = refresh_seconds
+        self.exact = exact
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_model = ScopeModel.load()
-        self.library = build_library(MeasureIndex(client, embeddings), self.tokenizer,
-                                     self.scope_model)
+        self.library = build_library(self.open_index(), self.tokenizer, self.scope_model)
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
@@ -106,9 +109,12 @@ class PolicyBot:
             self._checked = time.monotonic()
             if state_key(library_state(self.client)) == self.library.generation:
                 return False
-            self.library = build_library(MeasureIndex(self.client, self.embeddings),
-                                         self.tokenizer, self.scope_model)
+            self.library = build_library(self.open_index(), self.tokenizer, self.scope_model)
             return True
+
+    def open_index(self) -> MeasureIndex:
+        """The library's current state, opened for search."""
+        return MeasureIndex(self.client, self.embeddings, self.exact)
 
     def current(self) -> Library:
         """The library served, after looking for changes when the last look is older than
@@ -373,6 +379,9 @@ def load_bot(settings: Settings, link: RedisLink | None = None) -> PolicyBot:
     """The bot as every surface uses it, from settings; link: the process's Redis link, if it
     has one (the app's), for conversations kept in Redis."""
     client = open_index_client(settings)
-    embeddings = make_embeddings(settings.embeddings)
+    embeddings = make_embeddings(settings.embeddings, settings.embed_threads)
+    if settings.fast:
+        embeddings = BatchedEmbeddings(embeddings, settings.embed_wait_ms / 1000)
     sessions = open_sessions(settings, link)
-    return PolicyBot(client, embeddings, sessions, settings.max_question_chars)
+    return PolicyBot(client, embeddings, sessions, settings.max_question_chars,
+                     exact=settings.fast)

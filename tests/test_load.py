@@ -24,7 +24,8 @@ import pytest
 from api.feedback import FeedbackStore
 from bot.answer import Answer
 from bot.policybot import PolicyBot
-from evals.benchmark import GOLD_FILES, LoadDriver
+from evals.benchmark import GOLD_FILES
+from evals.benchmark.driver import LoadDriver
 from evals.gold import load_gold
 from ingest.plan import bundled_plan_path
 from ingest.queries import queries_path

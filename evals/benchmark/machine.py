@@ -1,0 +1,109 @@
+"""The machine the figures are measured on, and the memory of a server's processes."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evals.benchmark import ROOT
+
+
+def process_tree(root: int) -> list[int]:
+    """root and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # The command name is in parentheses and may hold spaces; the ppid follows the state.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Summed resident set size of the processes, in MB."""
+    total_kb = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        total_kb += int(found.group(1)) if found else 0
+    return total_kb / 1024
+
+
+class PeakRss:
+    """Samples the summed RSS of a process tree (a server's master and workers) every 0.2 s
+    while the block runs; ``peak_mb`` is the highest sum seen."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak_mb = max(self.peak_mb, rss_mb(process_tree(self.pid)))
+            if self._stop.wait(0.2):
+                return
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where the figures were measured, and how busy the machine was when the run began
+    (load average over 1, 5 and 15 minutes: other work on it slows every figure)."""
+
+    cpus: int
+    cpu_model: str
+    ram_gb: float
+    python: str
+    wrk: str | None
+    commit: str | None
+    date: str
+    load: tuple[float, float, float]
+
+    @classmethod
+    def here(cls) -> Machine:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        meminfo = Path("/proc/meminfo").read_text()
+        ram_kb = int(re.search(r"^MemTotal:\s+(\d+) kB", meminfo, re.MULTILINE).group(1))
+        wrk = None
+        if shutil.which("wrk"):
+            wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(
+                "[")[0].strip()
+        commit = None
+        if shutil.which("git"):
+            commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                    capture_output=True, text=True).stdout.strip() or None
+        return cls(cpus=os.cpu_count() or 0, cpu_model=model.group(1) if model else "unknown",
+                   ram_gb=ram_kb / 1024 / 1024, python=platform.python_version(), wrk=wrk,
+                   commit=commit, date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                   load=os.getloadavg())
+
