@@ -23,7 +23,7 @@ def benchmark(seconds: float, long_requests: int, long_concurrency: int, long_wo
     """Run every measurement, in order, on one fresh home; write and return the report."""
     from evals.benchmark.http import compare_paths, http_matrix
     from evals.benchmark.inprocess import cold_ingest, in_process
-    from evals.benchmark.machine import Machine, PeakRss
+    from evals.benchmark.machine import Machine, ServerUsage
     from evals.benchmark.report import Report, markdown
     from evals.gold import load_gold
     from evals.server import serve
@@ -44,7 +44,7 @@ def benchmark(seconds: float, long_requests: int, long_concurrency: int, long_wo
         runs = http_matrix(home, questions, seconds, workdir)
         print(f"Long run: {long_requests} asks at {long_concurrency} concurrent ...", flush=True)
         with (workdir / "server-long.log").open("w+b") as log, \
-                serve(home, long_workers, log) as server, PeakRss(server.pid) as rss:
+                serve(home, long_workers, log) as server, ServerUsage(server.pid) as rss:
             # Bounded generously: at 10 req/s it would still end.
             limit = long_requests / 10 + 60
             with LoadDriver(server.url, questions, workdir, long_concurrency, long_requests,

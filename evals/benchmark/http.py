@@ -12,7 +12,7 @@ from pathlib import Path
 
 from evals.benchmark import PATHS, REQUEST_TIMEOUT_SECONDS
 from evals.benchmark.driver import LoadDriver, LoadSummary
-from evals.benchmark.machine import PeakRss
+from evals.benchmark.machine import ServerUsage
 from evals.server import Server, serve
 
 WORKER_COUNTS = (1, 2)
@@ -87,6 +87,7 @@ class HttpRun:
     responses with a 4xx or 5xx status. socket_errors: connect, read, write errors and
     timeouts.
     peak_rss_mb: the server's peak RSS (master and workers) during the run.
+    cpu_ms: the server's CPU time per response.
     path: the server's path (the earlier one or the current one, by POLICYBOT_FAST).
     """
 
@@ -103,6 +104,7 @@ class HttpRun:
     error_responses: int
     socket_errors: int
     peak_rss_mb: float
+    cpu_ms: float
     path: str = "current path"
 
 
@@ -126,7 +128,7 @@ def http_run(server: Server, questions: list[str], label: str, workers: int, con
 
     label: what the questions are, for the report. path: the server's path.
     """
-    with PeakRss(server.pid) as rss:
+    with ServerUsage(server.pid) as rss:
         if shutil.which("wrk"):
             script = workdir / "ask.lua"
             script.write_text(wrk_script(questions), encoding="utf-8")
@@ -137,13 +139,20 @@ def http_run(server: Server, questions: list[str], label: str, workers: int, con
                            int(figures["requests"]),
                            figures["requests"] / duration, figures["p50_us"] / 1000,
                            figures["p95_us"] / 1000, figures["p99_us"] / 1000,
-                           int(figures["status"]), int(errors), rss.peak_mb, path)
+                           int(figures["status"]), int(errors), rss.peak_mb,
+                           per_response(rss.cpu_s, figures["requests"]), path)
         with LoadDriver(server.url, questions, workdir, concurrency, 10**6, seconds) as driver:
             summary = LoadSummary.of(driver.finish())
     return HttpRun(workers, concurrency, label, "asyncio driver", summary.seconds,
                    summary.responses, summary.rps, summary.p50_ms, summary.p95_ms, summary.p99_ms,
-                   summary.errors_4xx + summary.errors_5xx, summary.dropped, rss.peak_mb, path)
+                   summary.errors_4xx + summary.errors_5xx, summary.dropped, rss.peak_mb,
+                   per_response(rss.cpu_s, summary.responses), path)
 
+
+
+def per_response(cpu_s: float, responses: float) -> float:
+    """CPU milliseconds per response (0 without responses)."""
+    return cpu_s * 1000 / responses if responses else 0.0
 
 
 def http_matrix(home: Path, questions: list[str], seconds: float,

@@ -49,23 +49,41 @@ def rss_mb(pids: list[int]) -> float:
     return total_kb / 1024
 
 
-class PeakRss:
-    """Samples the summed RSS of a process tree (a server's master and workers) every 0.2 s
-    while the block runs; ``peak_mb`` is the highest sum seen."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far, summed, in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        # After the parenthesised command name: utime and stime are the 12th and 13th fields.
+        fields = stat.rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class ServerUsage:
+    """What a process tree (a server's master and workers) uses while the block runs: its
+    summed RSS, sampled every 0.2 s (``peak_mb`` is the highest sum seen), and the CPU time it
+    spent (``cpu_s``; on a shared machine a steadier measure of work than wall time)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_mb = 0.0
+        self.cpu_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> ServerUsage:
+        self.cpu_s = -cpu_seconds(process_tree(self.pid))
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.cpu_s += cpu_seconds(process_tree(self.pid))
 
     def _sample(self) -> None:
         while True:
