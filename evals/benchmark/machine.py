@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,31 +37,27 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def rss_mb(pids: list[int]) -> float:
-    """Summed resident set size of the processes, in MB."""
-    total_kb = 0
+def proc_texts(pids: list[int], name: str) -> Iterator[str]:
+    """The /proc/<pid>/<name> file of each process still running."""
     for pid in pids:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
+            yield Path(f"/proc/{pid}/{name}").read_text()
+        except OSError:  # the process ended meanwhile
             continue
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        total_kb += int(found.group(1)) if found else 0
-    return total_kb / 1024
+
+
+def rss_mb(pids: list[int]) -> float:
+    """Summed resident set size of the processes, in MB."""
+    found = (re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+             for status in proc_texts(pids, "status"))
+    return sum(int(f.group(1)) for f in found if f) / 1024
 
 
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time the processes have used so far, summed, in seconds."""
-    ticks = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        # After the parenthesised command name: utime and stime are the 12th and 13th fields.
-        fields = stat.rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    # After the parenthesised command name: utime and stime are the 12th and 13th fields.
+    fields = (stat.rsplit(")", 1)[1].split() for stat in proc_texts(pids, "stat"))
+    return sum(int(f[11]) + int(f[12]) for f in fields) / os.sysconf("SC_CLK_TCK")
 
 
 class ServerUsage:
