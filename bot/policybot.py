@@ -29,7 +29,6 @@ from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
 from ingest.plan import Plan, bundled_plan_path
 from ingest.units import UNITS
-from vectorstore.batching import BatchedEmbeddings
 from vectorstore.embeddings import ModelEmbeddings, make_embeddings
 from vectorstore.library import BUNDLED_ID, index_file, library_state, state_key
 from vectorstore.store import MeasureIndex, connect
@@ -380,8 +379,6 @@ def load_bot(settings: Settings, link: RedisLink | None = None) -> PolicyBot:
     has one (the app's), for conversations kept in Redis."""
     client = open_index_client(settings)
     embeddings = make_embeddings(settings.embeddings, settings.embed_threads)
-    if settings.fast:
-        embeddings = BatchedEmbeddings(embeddings, settings.embed_wait_ms / 1000)
     sessions = open_sessions(settings, link)
     return PolicyBot(client, embeddings, sessions, settings.max_question_chars,
                      exact=settings.fast)

