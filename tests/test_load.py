@@ -26,7 +26,8 @@ from api.db.feedback import FeedbackStore
 from bot.answer import Answer
 from bot.policybot import PolicyBot
 from bot.settings import Settings
-from evals.benchmark import GOLD_FILES, LoadDriver
+from evals.benchmark import GOLD_FILES
+from evals.benchmark.driver import LoadDriver
 from evals.gold import load_gold
 from ingest.plan import bundled_plan_path
 from ingest.queries import queries_path

@@ -148,3 +148,21 @@ def test_round_trip_through_chroma_server(tmp_path: Path, chroma_server, e5):
     for question in ("企业注销找哪个部门", "外籍人才工作许可", "知识产权纠纷调解"):
         assert ([m.measure for m in index.search(question, 5)]
                 == [m.measure for m in local.search(question, 5)])
+
+
+def test_exact_search_in_memory_agrees_with_chroma(tmp_path: Path, e5):
+    client = connect(tmp_path)
+    index_file(client, e5, bundled_plan_path())
+    exact, through_chroma = MeasureIndex(client, e5), MeasureIndex(client, e5, exact=False)
+    assert exact.exact and not through_chroma.exact
+    vectors = exact.documents[BUNDLED_ID].vectors
+    assert vectors.matrix.shape == (300, 384) and list(vectors.measures) == list(range(1, 101))
+    for question in ("企业注销找哪个部门", "外籍人才工作许可", "知识产权纠纷调解",
+                     "How do I close down my company?"):
+        mine, chroma = exact.search(question, 10), through_chroma.search(question, 10)
+        assert [m.measure for m in mine[:5]] == [m.measure for m in chroma[:5]]
+        for a, b in zip(mine, chroma, strict=False):
+            if a.measure == b.measure:
+                assert abs(a.score - b.score) < 1e-4
+        assert len(mine) == 10 and all(m.document == BUNDLED_ID for m in mine)
+        assert [m.score for m in mine] == sorted((m.score for m in mine), reverse=True)

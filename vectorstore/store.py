@@ -13,6 +13,7 @@ from pathlib import Path
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from langchain_chroma import Chroma
 
 from ingest.plan import Plan, parse_plan
@@ -64,11 +65,43 @@ class DenseMatch:
 
 
 @dataclass(frozen=True)
+class MeasureVectors:
+    """A generation's vectors in memory, rows grouped by measure (Chroma stays the store of
+    record; a few hundred dot products cost microseconds, a Chroma query milliseconds).
+
+    matrix: one unit-length row per Chroma document. measures: the measures, ascending.
+    starts: the first row of each measure in matrix.
+    """
+
+    matrix: np.ndarray
+    measures: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def read(cls, collection: Collection) -> MeasureVectors:
+        """The vectors of a generation's collection."""
+        record = collection.get(include=["embeddings", "metadatas"])
+        numbers = np.array([m["measure"] for m in record["metadatas"]])
+        order = np.argsort(numbers, kind="stable")
+        measures, starts = np.unique(numbers[order], return_index=True)
+        matrix = np.asarray(record["embeddings"], dtype=np.float32)[order]
+        return cls(matrix, measures, starts)
+
+    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k measures nearest to a unit-length vector (by their nearest row), best first,
+        with their cosine similarity."""
+        best = np.maximum.reduceat(self.matrix @ vector, self.starts)
+        top = np.argsort(-best, kind="stable")[:k]
+        return [(int(self.measures[i]), float(best[i])) for i in top]
+
+
+@dataclass(frozen=True)
 class IndexedDocument:
     """One document of the library as served.
 
     id: its id. generation: the generation it is read from. plan: its parsed text.
     queries: its sample questions by measure number. store: its Chroma collection.
+    vectors: its vectors, in memory.
     """
 
     id: str
@@ -76,18 +109,23 @@ class IndexedDocument:
     plan: Plan
     queries: dict[int, SampleQueries]
     store: Chroma
+    vectors: MeasureVectors
 
 
 class MeasureIndex:
-    """Every document's active generation, searched through LangChain's Chroma.
+    """Every document's active generation, searched exactly in memory or through LangChain's
+    Chroma.
 
     client: a Chroma client from :func:`connect`.
     embeddings: the model used to embed queries; it must be the one that built the index.
+    exact: search the vectors held in memory (exact cosine); else Chroma's HNSW index.
     """
 
-    def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings) -> None:
+    def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings,
+                 exact: bool = True) -> None:
         self.client = client
         self.embeddings = embeddings
+        self.exact = exact
         state = library_state(client)
         if not state:
             raise IndexNotBuilt("the index is empty: run `policybot ingest` first")
@@ -113,7 +151,8 @@ class MeasureIndex:
             self.documents[doc_id] = IndexedDocument(
                 doc_id, generation, plan, parse_queries(texts.get(queries_id(generation)), plan),
                 Chroma(client=client, collection_name=generation, embedding_function=embeddings,
-                       create_collection_if_not_exists=False))
+                       create_collection_if_not_exists=False),
+                MeasureVectors.read(client.get_collection(generation)))
         # Owners ask the same questions again and again (the widget's suggestions, FAQs);
         # embedding is most of a question's cost, so recent query vectors are kept.
         self._embed = lru_cache(maxsize=QUERY_CACHE)(embeddings.embed_query_vector)
@@ -128,14 +167,18 @@ class MeasureIndex:
 
         documents: the ids of the documents to search; all when None.
         """
-        vector = self.query_vector(query).tolist()
+        vector = self.query_vector(query)
         best: dict[tuple[str, int], float] = {}
         for doc in self.documents.values():
             if documents is not None and doc.id not in documents:
                 continue
+            if self.exact:
+                best.update(((doc.id, n), score) for n, score in doc.vectors.nearest(vector, k))
+                continue
             # A measure has up to three Chroma documents, so fetch enough to fill k measures.
             # Despite its name this returns cosine distances (lower is nearer).
-            found = doc.store.similarity_search_by_vector_with_relevance_scores(vector, k=3 * k)
+            found = doc.store.similarity_search_by_vector_with_relevance_scores(
+                vector.tolist(), k=3 * k)
             for item, distance in found:
                 key = (doc.id, item.metadata["measure"])
                 best[key] = max(best.get(key, -1.0), 1.0 - float(distance))

@@ -1,7 +1,7 @@
 """Throughput at 16 concurrent for one replica against two, behind the shared stores; print the
 figures and write them to docs/replicas-benchmark.md.
 
-    .venv/bin/python -m evals.replicas_bench [--seconds 15] [--workers 1]
+    .venv/bin/python -m evals.benchmark.replicas [--seconds 15] [--workers 1]
 
 Two ``policybot serve`` replicas run on loopback, each with a home of its own, sharing one
 ``redis-server`` (conversations) and one ``chroma run`` server (the index), as deploy/compose.yaml
@@ -30,15 +30,9 @@ from pathlib import Path
 
 import httpx
 
-from evals.benchmark import (
-    GOLD_FILES,
-    REPEATED,
-    UNIQUE,
-    ratio,
-    run_wrk,
-    unique_questions,
-    wrk_script,
-)
+from evals.benchmark import GOLD_FILES
+from evals.benchmark.http import REPEATED, UNIQUE, run_wrk, unique_questions, wrk_script
+from evals.benchmark.report import ratio
 from evals.server import ROOT, Server, free_port, serve
 
 OUTPUT = ROOT / "docs" / "replicas-benchmark.md"
@@ -213,7 +207,7 @@ def markdown(setups: list[Setup], seconds: float, workers: int,
     return "\n".join([
         "# One replica against two",
         "",
-        "Measured by `.venv/bin/python -m evals.replicas_bench` (part of `make bench`) on "
+        "Measured by `.venv/bin/python -m evals.benchmark.replicas` (part of `make bench`) on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}. Two `policybot serve` replicas with {workers} "
         f"worker{'s' if workers > 1 else ''} each, on loopback, share one redis-server and one "
