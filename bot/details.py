@@ -28,7 +28,9 @@ DURATION = pattern(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?"
                    "(?:工作日|天|日|小时|分钟|周|星期|月|年)",
                    "当天|当日|即时|立等|限时|最多跑一次|一次办成")
 CLOCK = pattern(r"\d{1,2}[:：]\d{2}", r"\d{1,2}\s*点(?!击)", r"[上下]午\s*\d")
-COUNT = pattern(r"\d", r"[一二三四五六七八九十百两]+\s*(?:项|个|次|家|条|批|类|种|场|%|成)",
+# A figure with its unit or a share; a name with digits in it ("3+5+X") states no figure.
+COUNT = pattern(r"\d+(?:\.\d+)?\s*(?:[%％]|[\u4e00-\u9fff])",
+                r"[一二三四五六七八九十百两]+\s*(?:项|个|次|家|条|批|类|种|场|%|成|倍)",
                 "一次|全覆盖|百分")
 
 
@@ -62,11 +64,20 @@ DETAILS: tuple[Detail, ...] = (
         r"still (?:in force|valid|exist|apply|available|running|open)|\d{4} version",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
         r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic"), None),
+    Detail("support", "补贴、奖励等资金支持", "subsidies, grants or other money", pattern(
+        # Whether there is money at all ("当体验官有没有补贴"); how much is the fee detail.
+        "有没有(?:什么)?(?:补贴|补助|奖励|奖金|津贴|报酬|资金支持|钱拿|钱)",
+        "(?:补贴|补助|奖励|奖金|津贴|报酬)(?:吗|么|不|没)|给不给(?:补贴|钱|奖励)|(?:能|可以)拿.{0,4}(?:补贴|钱)",
+        r"\b(?:any|a|get a) (?:subsidy|subsidies|grant|grants|allowance|stipend)\b|"
+        r"\b(?:is|are) (?:there|they|we) (?:paid|compensated)"),
+        pattern("补贴|补助|资助|奖励|奖补|贴息|扶持资金|专项资金|资金支持|减免|免费")),
     Detail("fee", "费用或金额", "fees or amounts of money", pattern(
         "多少钱|几块钱|多少元|几元|收费|收不收费|要钱吗|花钱|交钱|付钱|费用|手续费|工本费",
         "办证费|登记费|服务费|费率|利率|利息|奖金|金额(?:是|有)?多少|多少金额",
         "额度(?:是|有)?多少|多少额度|最高额度|补贴多少|补多少|补贴标准|奖励多少|奖多少",
         "能拿多少|能领多少|给多少|贷多少|最高多少|罚多少|价格|额度|贵不贵|便不便宜|收多少",
+        # A share of a grant ("房租补贴按多少比例补").
+        "(?:补贴|补助|奖励|贴息|补)[^，。？?]{0,8}(?:多少|几成|什么)比例|比例.{0,4}(?:补|贴)",
         "免费(?:的)?(?:吗|么|不)|是不是免费|收不收钱|要不要钱|收钱吗",
         "(?:补贴|补助|资助|奖励|扶持)(?:的)?标准|年化|税率|征收率|补偿金|赔偿|N\\+1",
         # Any named charge asked about ("快递费是我自己出吗", "要交调解费吗").
@@ -82,24 +93,32 @@ DETAILS: tuple[Detail, ...] = (
         "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
         "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)(?:也|能不能|能)?"
         "(?:上班|办公|开门|开放|营业|能办|可以办|有人|办理|办事|办吗)",
+        # The day off may come well before the question ("周六去中心，窗口有人上班吗").
+        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|假期|晚上|中午)[^。？?]{0,20}"
+        "(?:上班|办公|开门|开放|营业|有人|值班)(?:吗|么|不|没)",
         "opening hours|office hours|what time|open on",
         r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?"), CLOCK),
     Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(
         # An address asked for, not one being changed ("营业执照上地址要改").
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
         "哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
-        "怎么走|坐地铁|停车|电话|热线|手机号|联系方式|网址|网站是|官网|邮箱|二维码|公众号叫",
+        "怎么走|坐地铁|停车|网址|网站是|官网|邮箱|二维码|公众号叫",
+        # A number asked for, not one mentioned ("楼里贴了个楼长电话，楼长是干嘛的").
+        "(?:电话|热线|手机号|联系方式)(?:是|多少|号码|呢|有吗|给|发)|(?:什么|哪个|有没有)(?:电话|热线|联系方式)",
+        "(?:给|要|求|留)(?:个|一下|一个)?(?:电话|联系方式)|打(?:什么|哪个)?(?:电话|热线)|电话(?:吗|么)",
         "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪|几楼|哪一?层|几号窗口|哪个窗口",
         "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
         "(?:委员会|协会|法院|仲裁院|仲裁委|派出庭|工作室|分局|办公室)(?:具体)?(?:在哪|设在)",
         "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
         "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)|(?:放|设|摆)(?:在)?哪些地方|具体(?:放|设)?在哪",
         "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
+        "(?:怎么|如何|咋|去哪)联系|联系(?:方式|谁|哪位)|是哪位|哪位(?:老师|同志|负责|对接)",
         r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
         r"(?:what|which) is the website|\burl\b|e-?mail|which floor|"
         r"who is the contact|download (?:link|the app)",
         "where (?:is|are) (?:the|it)|where exactly|exactly where|located|how do i get there",
-        "who exactly is|how (?:do|can|should) (?:i|we) (?:reach|contact)"), None),
+        "who exactly is|how (?:do|can|should) (?:i|we) (?:reach|contact)",
+        r"where (?:do|can|should) (?:i|we) (?:download|get|find) (?:it|the app)"), None),
     Detail("materials", "需要准备的材料或表格", "which documents, forms or materials to bring",
            pattern(
         # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
@@ -114,6 +133,8 @@ DETAILS: tuple[Detail, ...] = (
     Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
+        # Whether the asker's own kind of firm qualifies ("我们这种二十来人的小公司能拿吗").
+        "(?:我们|咱们|我)(?:这种|这样|这类)[^。？?]{0,16}(?:能|可以)(?:拿|领|申请|享受|申报)(?:吗|么|不)",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),

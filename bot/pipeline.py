@@ -19,7 +19,11 @@ from bot.reviewed import Reviewed
 from bot.router import Router
 from bot.scope import ScopeDetector, ScopeModel
 from bot.selection import CitationSelector
+from ingest.plan import Plan
 from vectorstore.store import MeasureIndex
+
+# Fewer sections than this do not each hold one topic.
+MIN_TOPIC_SECTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,16 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
         router=Router(plan, tokenizer, vocabulary),
         scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
-        selector=CitationSelector(keyword, dense),
+        selector=CitationSelector(keyword, dense, topic_sections(plan)),
         composer=AnswerComposer(plan, document, source),
         year=int(year.group(0)) if year else None,
         reviewed=reviewed,
     )
+
+
+def topic_sections(plan: Plan) -> dict[int, int]:
+    """The section of each measure, when there are enough sections for each to hold one topic
+    (none for a document of articles without chapters, or of two long chapters)."""
+    if len({m.section for m in plan.measures}) < MIN_TOPIC_SECTIONS:
+        return {}
+    return {m.number: m.section for m in plan.measures}

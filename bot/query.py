@@ -24,8 +24,8 @@ from ingest.plan import Plan
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
 CHINESE_WORD_RE = re.compile(r"[\u3400-\u9fff]+")
 LATIN_RE = re.compile(r"[A-Za-z]")
-# Words people slip into a set phrase without changing it.
-FILLER = "[了个点人一家的想要些都也就]?"
+# Words people slip into a set phrase without changing it ("关老公司", "开个新店").
+FILLER = "[了个点人一家的想要些都也就老新旧这那掉]?"
 PUNCTUATION_RE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 # Words that carry the question's intent, not its topic; keyword search ignores them.

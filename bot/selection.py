@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer import unique
 from bot.query import Query
 from bot.retrievers import BM25Retriever, DenseRetriever, Hit
 
@@ -13,8 +14,10 @@ LIST_QUESTION = re.compile(
     r"(?:有|都有|还有)(?:哪些|什么|啥)(?!条件|材料|要求|区别|不同|影响|后果|风险|用处|意义|关系)|"
     r"都有(?:什么|啥)|(?:做了|推出了?|出台了?|有了)(?:哪些|什么)|"
     r"能享受(?:什么|哪些|啥)|享受(?:哪些|什么)|都(?:能|可以)(?:提供|给)|"
-    r"哪些\S{0,8}?(?:政策|支持|扶持|措施|服务|帮助|便利|优惠|做法|场景|渠道|活动|方面|举措|好处|"
-    r"地方|途径|方式|办法|事项|情况)|"
+    # Any "哪些…" but the details a measure rarely lists (conditions, papers) and who is in
+    # charge (a department question, answered by the router).
+    r"哪些(?!\S{0,3}(?:条件|材料|资料|证件|手续|要求|区别|不同|影响|后果|风险|部门|单位|局|委))|"
+    r"(?:帮我|给我)?列(?:一下|出来|个清单)|"
     r"什么(?:政策|支持|扶持|帮助|优惠|便利|好处)|"
     r"what (?:kind of |sort of |types? of )?(?:support|help|policies|measures|services|benefits|"
     r"incentives)|which (?:policies|measures|services)|what is there for|"
@@ -34,17 +37,25 @@ LIST_SCORE = 0.3
 LIST_SURE = 0.7
 LIST_DENSE_RANK = 10
 MAX_LISTED = 8
+# A plan groups the measures of a topic in one section: a measure of the section the best
+# match sits in belongs when either search ranks it this high, even if it words the topic
+# differently (不动产登记's five measures share a section, not a vocabulary).
+SECTION_RANK = 6
 
 
 class CitationSelector:
     """Chooses the measures to cite from the fused ranking.
 
     keyword, dense: the retrievers, searched deeper for lists.
+    sections: the section of each measure, by number; empty when the document has too few
+      sections for one to mark a topic.
     """
 
-    def __init__(self, keyword: BM25Retriever, dense: DenseRetriever) -> None:
+    def __init__(self, keyword: BM25Retriever, dense: DenseRetriever,
+                 sections: dict[int, int]) -> None:
         self.keyword = keyword
         self.dense = dense
+        self.sections = sections
 
     def run(self, query: Query, fused: list[Hit]) -> list[int]:
         """Measures to cite, best first (fused must not be empty)."""
@@ -60,11 +71,16 @@ class CitationSelector:
         keyword = self.keyword.run(query, LIST_DEPTH)
         if not keyword:
             return []
-        dense_rank = {h.measure: i for i, h in enumerate(self.dense.run(query, LIST_DEPTH))}
+        dense = self.dense.run(query, LIST_DEPTH)
+        dense_rank = {h.measure: i for i, h in enumerate(dense)}
         top = keyword[0].score
         belong = [h.measure for h in keyword
                   if h.score >= LIST_SURE * top
                   or (h.score >= LIST_SCORE * top
                       and dense_rank.get(h.measure, LIST_DEPTH) < LIST_DENSE_RANK)]
+        if (section := self.sections.get(keyword[0].measure)) is not None:
+            near = [h.measure for h in keyword[:SECTION_RANK] + dense[:SECTION_RANK]]
+            belong += [n for n in unique(near)
+                       if self.sections.get(n) == section and n not in belong]
         # The best ones, then in the plan's order, as a reader of the plan would list them.
         return sorted(belong[:MAX_LISTED])

@@ -22,6 +22,10 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("2024年有什么新政策", ["later"]),
     ("What is the fee for a work permit?", ["fee"]),
     ("Is there a 2025 version of the talent policy?", ["later"]),
+    ("做志愿讲解员有补贴吗", ["support"]),
+    ("国庆假期去税务大厅，窗口有人值班吗", ["hours"]),
+    ("园区的对接人怎么联系", ["contact"]),
+    ("我们这样十几个人的小店也能申请吗", ["eligibility"]),
 ])
 def test_details_asked(question, expected):
     assert names(question) == expected
@@ -35,6 +39,7 @@ def test_details_asked(question, expected):
     "营业执照上的地址要改，网上能办吗",      # an address being changed, not asked for
     "申请材料能不能少交一些",                # fewer papers, not which
     "Which department is in charge of VAT invoices?",
+    "门口贴着网格员的电话，网格员是管什么的",  # a number mentioned, not asked for
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
@@ -56,3 +61,22 @@ def test_unstated_reads_the_measures():
 def test_without_details_leaves_the_topic():
     assert "不动产登记" in without_details("不动产登记中心地址在哪条路")
     assert "哪条路" not in without_details("不动产登记中心地址在哪条路")
+
+
+@pytest.mark.parametrize(("measure", "states"), [
+    ("办结时限压缩至3个工作日，覆盖率达到95%", True),
+    ("落实“3+5+X”产业政策体系", False),       # digits in a name state no figure
+])
+def test_a_figure_is_stated_with_its_unit(measure, states):
+    [count] = [d for d in asked_details("一共有多少项？", 2021) if d.name == "count"]
+    assert (unstated([count], measure) is None) == states
+
+
+@pytest.mark.parametrize(("measure", "states"), [
+    ("对获评的企业给予一次性奖励", True),
+    ("聘请特邀体验官参与营商环境评价", False),
+])
+def test_whether_there_is_money(measure, states):
+    details = asked_details("参加这个有没有补贴？", 2021)
+    assert [d.name for d in details] == ["support"]
+    assert (unstated(details, measure) is None) == states
