@@ -58,6 +58,11 @@ class Library:
         return sum(len(p.composer.plan.measures) for p in self.pipelines.values())
 
     @property
+    def bundled_alone(self) -> bool:
+        """The bundled plan is the only document loaded (the stock replies name it)."""
+        return list(self.pipelines) == [BUNDLED_ID]
+
+    @property
     def several(self) -> bool:
         """More than one document is loaded (answers then name theirs)."""
         return len(self.pipelines) > 1

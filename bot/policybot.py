@@ -11,10 +11,20 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, Coverage, Retrieved, greeting, refusal, unique
+from bot.answer import (
+    Answer,
+    AnswerComposer,
+    Coverage,
+    Retrieved,
+    greeting,
+    is_thanks,
+    refusal,
+    unique,
+)
 from bot.details import Detail, asked_details, unstated
 from bot.library import Library, build_library
 from bot.needs import Need
@@ -51,6 +61,8 @@ class Outcome:
     text: the answer to this need.
     document: the id of the document it was answered from ("" until :meth:`PolicyBot.across`
       sets it).
+    stock: ``refusal`` or ``greeting`` when text is the stock reply, which names the bundled
+      plan (a library of other documents names its own instead), else "".
     """
 
     coverage: Coverage
@@ -58,6 +70,7 @@ class Outcome:
     ranking: list[Hit]
     text: str
     document: str = ""
+    stock: Literal["", "refusal", "greeting"] = ""
 
 
 class PolicyBot:
@@ -159,15 +172,13 @@ class PolicyBot:
             reply = outcomes[0].text
         else:
             reply = pipeline.composer.needs_answer(needs, [o.text for o in outcomes], query.lang)
+        stock = outcomes[0].stock if len(outcomes) == 1 else ""
         if library.several and coverage != "none":
             used = unique(d for d, _ in cited + related)
             reply += "\n\n" + "\n".join(library.name(d).source(query.lang) for d in used)
-        elif library.several and reply == refusal(query.lang):
-            # The refusal and the greeting name the bundled plan; with several documents they
-            # name them all.
-            reply = library.refusal(query.lang)
-        elif library.several and reply == greeting(query.lang, ""):
-            reply = library.greeting(query.lang)
+        elif stock and not library.bundled_alone:
+            # The stock replies name the bundled plan; any other library names its documents.
+            reply = (library.refusal if stock == "refusal" else library.greeting)(query.lang)
         result = Answer(
             answer=reply,
             answerable=coverage == "answered",
@@ -258,9 +269,14 @@ class PolicyBot:
         """The needs of the message, an outcome for each (one outcome when the message is a
         single need or none), and the query of the last need (what a follow-up continues)."""
         if pipeline.scope.is_small_talk(query):
-            return [], [Outcome("none", [], [], greeting(query.lang, query.text))], query
+            text = greeting(query.lang, query.text)
+            # Thanks get thanks back, whichever documents are loaded.
+            stock = "" if is_thanks(query.text) else "greeting"
+            return [], [Outcome("none", [], [], text, stock=stock)], query
         if pipeline.scope.is_not_ours(query):
-            return [], [Outcome("none", [], search(pipeline, query), refusal(query.lang))], query
+            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang),
+                              stock="refusal")
+            return [], [refused], query
         needs, instructed = pipeline.needs.run(query.text)
         # A plain one-need question is searched exactly as asked (resolve routes it).
         plain = len(needs) == 1 and not instructed and needs[0].text == query.text
@@ -270,7 +286,8 @@ class PolicyBot:
         if route:
             return needs, [self.routed(pipeline, route, query)], query
         if not needs:
-            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang))
+            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang),
+                              stock="refusal")
             return needs, [refused], query
         several = len(needs) > 1
         outcomes, last = [], query
@@ -300,7 +317,7 @@ class PolicyBot:
                                 need)
         found = examine(pipeline, query, details)
         if not found.measures:
-            return Outcome("none", [], [], composer.none_answer(query.lang, need))
+            return refused(composer, [], query.lang, need)
         # A detail the measures do not state makes the answer partial, not a refusal, as long
         # as the plan has the topic.
         in_scope = pipeline.scope.run(query, found.keyword, found.dense).in_scope
@@ -314,7 +331,7 @@ class PolicyBot:
         detail asked for is missing from them, else answered."""
         composer = pipeline.composer
         if not in_scope:
-            return Outcome("none", [], ranking, composer.none_answer(query.lang, need))
+            return refused(composer, ranking, query.lang, need)
         if missing:
             related = measures[:MAX_RELATED]
             return Outcome("partial", related, ranking,
@@ -335,6 +352,14 @@ class PolicyBot:
         else:
             text = composer.structure_answer(route.title, route.sections, query.lang)
         return Outcome("answered", measures, ranking, text)
+
+
+def refused(composer: AnswerComposer, ranking: list[Hit], lang: str, need: Need | None
+            ) -> Outcome:
+    """The outcome of a need the document does not cover (need: None when it is the whole
+    message, which then gets the stock refusal)."""
+    return Outcome("none", [], ranking, composer.none_answer(lang, need),
+                   stock="" if need else "refusal")
 
 
 def overall(outcomes: list[Outcome]) -> Coverage:
