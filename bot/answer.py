@@ -112,7 +112,8 @@ class AnswerComposer:
         units = unique(u for m in measures for u in m.responsible_units)
         first = measures[0]
         clause = lead_clause(first.text, question)
-        asks_who = bool(WHO_INTENT.search(question))
+        # Some documents (regulations) name no responsible unit: nothing to say then.
+        asks_who = bool(WHO_INTENT.search(question)) and bool(units)
         yes = "可以：" if YES_NO.search(question) else ""
         if lang == "en":
             also = f" (see also {', '.join(f'measure {m.number}' for m in measures[1:])})" \

@@ -16,7 +16,7 @@ from bot.documents import DocumentName, DocumentNames
 from bot.pipeline import Pipeline, build_pipeline
 from bot.query import PlanVocabulary, Tokenizer
 from bot.router import measure_numbers
-from bot.scope import ScopeModel
+from bot.scope import ScopeModels
 from vectorstore.library import BUNDLED_ID, UnknownDocument
 from vectorstore.store import MeasureIndex
 
@@ -137,15 +137,15 @@ class Library:
         return "\n".join(lines)
 
 
-def build_library(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel) -> Library:
+def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels) -> Library:
     """A pipeline for each document of the index.
 
-    index: the opened library. tokenizer: the shared tokenizer. model: the scope model.
+    index: the opened library. tokenizer: the shared tokenizer. models: the scope models.
     """
     names = [DocumentName(d.id, d.plan) for d in index.documents.values()]
     several = len(names) > 1
     vocabularies = {n.id: PlanVocabulary(n.plan, tokenizer) for n in names}
-    pipelines = {n.id: build_pipeline(index, n.id, tokenizer, model,
+    pipelines = {n.id: build_pipeline(index, n.id, tokenizer, models,
                                       n.label() if several else "",
                                       tuple(v for d, v in vocabularies.items() if d != n.id))
                  for n in names}

@@ -14,7 +14,7 @@ from bot.needs import NeedSplitter
 from bot.query import PlanVocabulary, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever
 from bot.router import Router
-from bot.scope import ScopeDetector, ScopeModel
+from bot.scope import ScopeDetector, ScopeModels
 from bot.selection import CitationSelector
 from vectorstore.store import MeasureIndex
 
@@ -41,13 +41,15 @@ class Pipeline:
     year: int | None
 
 
-def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, model: ScopeModel,
-                   source: str = "", others: tuple[PlanVocabulary, ...] = ()) -> Pipeline:
+def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
+                   models: ScopeModels, source: str = "",
+                   others: tuple[PlanVocabulary, ...] = ()) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
-    model: the scope model. source: how answers name the document before a measure's label
-    (《…》（文号）), "" when it is the only one loaded. others: the other documents'
+    models: the scope models (the one fitted on documents like this one, with or without
+    sample questions, is used). source: how answers name the document before a measure's
+    label (《…》（文号）), "" when it is the only one loaded. others: the other documents'
     vocabularies: a clause that names their topics is a need too (another document may
     answer it).
     """
@@ -80,7 +82,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
         dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
-        scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
+        scope=ScopeDetector(tokenizer, keyword.vocabulary, models.model(bool(indexed.queries)),
+                            names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
         selector=CitationSelector(keyword, dense),
         composer=AnswerComposer(plan, document, source),

@@ -33,7 +33,7 @@ from bot.query import Query, Tokenizer
 from bot.redis_link import RedisLink
 from bot.retrievers import Hit
 from bot.router import Route
-from bot.scope import ScopeModel
+from bot.scope import ScopeModels
 from bot.search import TOP_K, examine, search, with_first
 from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
@@ -63,6 +63,8 @@ class Outcome:
       sets it).
     stock: ``refusal`` or ``greeting`` when text is the stock reply, which names the bundled
       plan (a library of other documents names its own instead), else "".
+    confidence: the scope model's P(in scope) for a searched need; 1 for one answered from
+      the document's structure or the previous turn.
     """
 
     coverage: Coverage
@@ -71,6 +73,7 @@ class Outcome:
     text: str
     document: str = ""
     stock: Literal["", "refusal", "greeting"] = ""
+    confidence: float = 1.0
 
 
 class PolicyBot:
@@ -91,9 +94,9 @@ class PolicyBot:
         self.max_question_chars = max_question_chars
         self.refresh_seconds = refresh_seconds
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
-        self.scope_model = ScopeModel.load()
+        self.scope_models = ScopeModels.load()
         self.library = build_library(MeasureIndex(client, embeddings), self.tokenizer,
-                                     self.scope_model)
+                                     self.scope_models)
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
@@ -120,7 +123,7 @@ class PolicyBot:
             if state_key(library_state(self.client)) == self.library.generation:
                 return False
             self.library = build_library(MeasureIndex(self.client, self.embeddings),
-                                         self.tokenizer, self.scope_model)
+                                         self.tokenizer, self.scope_models)
             return True
 
     def current(self) -> Library:
@@ -201,8 +204,9 @@ class PolicyBot:
         needs, their outcomes and the last need's query (see :meth:`respond`).
 
         among: the documents in scope. A question searched in several documents is answered
-        from the first (by dense match) that answers it, else the first that answers it in part;
-        each outcome carries the document it was answered from.
+        from the one that answers it most surely (the scope model's probability: cosine scores
+        are close between documents without sample questions), else the first (by dense match)
+        that answers it in part; each outcome carries the document it was answered from.
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)
@@ -231,10 +235,9 @@ class PolicyBot:
             earlier = previous if previous and previous.document == document else None
             needs, outcomes, last = self.respond(pipeline, query, earlier)
             tried.append((pipeline, query, needs, outcomes, last))
-            if overall(outcomes) == "answered":
-                break
         rank = {"answered": 0, "partial": 1, "none": 2}
-        pipeline, query, needs, outcomes, last = min(tried, key=lambda t: rank[overall(t[3])])
+        pipeline, query, needs, outcomes, last = min(
+            tried, key=lambda t: (rank[overall(t[3])], -surest(t[3])))
         outcomes = [replace(o, document=pipeline.document) for o in outcomes]
         if len(needs) > 1 and len(outcomes) == len(needs):
             outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
@@ -320,24 +323,26 @@ class PolicyBot:
             return refused(composer, [], query.lang, need)
         # A detail the measures do not state makes the answer partial, not a refusal, as long
         # as the plan has the topic.
-        in_scope = pipeline.scope.run(query, found.keyword, found.dense).in_scope
+        scope = pipeline.scope.run(query, found.keyword, found.dense)
         return self.decided(pipeline, query, found.measures, found.fused, found.missing,
-                            in_scope, need)
+                            scope.in_scope, need, scope.probability)
 
     def decided(self, pipeline: Pipeline, query: Query, measures: list[int],
                 ranking: list[Hit], missing: Detail | None, in_scope: bool,
-                need: Need | None) -> Outcome:
+                need: Need | None, confidence: float = 1.0) -> Outcome:
         """The outcome once the measures are chosen: none when out of scope, partial when a
-        detail asked for is missing from them, else answered."""
+        detail asked for is missing from them, else answered (confidence: P(in scope))."""
         composer = pipeline.composer
         if not in_scope:
             return refused(composer, ranking, query.lang, need)
         if missing:
             related = measures[:MAX_RELATED]
             return Outcome("partial", related, ranking,
-                           composer.partial_answer(missing, related, query.lang))
+                           composer.partial_answer(missing, related, query.lang),
+                           confidence=confidence)
         return Outcome("answered", measures, ranking,
-                       composer.search_answer(query.keywords, measures, query.lang))
+                       composer.search_answer(query.keywords, measures, query.lang),
+                       confidence=confidence)
 
     def routed(self, pipeline: Pipeline, route: Route, query: Query) -> Outcome:
         """The outcome for a question the plan's structure answers; keyword search only fills
@@ -360,6 +365,13 @@ def refused(composer: AnswerComposer, ranking: list[Hit], lang: str, need: Need 
     message, which then gets the stock refusal)."""
     return Outcome("none", [], ranking, composer.none_answer(lang, need),
                    stock="" if need else "refusal")
+
+
+def surest(outcomes: list[Outcome]) -> float:
+    """How surely a document answers a message: the highest confidence among the outcomes
+    of the message's coverage."""
+    coverage = overall(outcomes)
+    return max(o.confidence for o in outcomes if o.coverage == coverage)
 
 
 def overall(outcomes: list[Outcome]) -> Coverage:
