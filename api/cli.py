@@ -130,9 +130,7 @@ def run_documents(args: argparse.Namespace, settings: Settings) -> int:
 
     records = library_documents(connect(settings.home, settings.chroma_host,
                                         settings.chroma_port))
-    rows = [{"id": r.id, "title": r.title, "number": r.number, "issuer": r.issuer,
-             "date": r.date, "valid_from": r.valid_from, "valid_until": r.valid_until,
-             "measures": r.measures, "status": r.status()} for r in records]
+    rows = [r.model_dump() for r in records]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

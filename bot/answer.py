@@ -112,7 +112,8 @@ class AnswerComposer:
         units = unique(u for m in measures for u in m.responsible_units)
         first = measures[0]
         clause = lead_clause(first.text, question)
-        asks_who = bool(WHO_INTENT.search(question))
+        # Some documents (regulations) name no responsible unit: nothing to say then.
+        asks_who = bool(WHO_INTENT.search(question)) and bool(units)
         yes = "可以：" if YES_NO.search(question) else ""
         if lang == "en":
             also = f" (see also {', '.join(f'measure {m.number}' for m in measures[1:])})" \
@@ -247,7 +248,7 @@ def document_label(plan: Plan) -> str:
 
 def greeting(lang: str, text: str) -> str:
     """The reply to a greeting or thanks (text: what was said): who the bot is, what to ask."""
-    if re.search(r"谢|辛苦|thank", text, re.IGNORECASE):
+    if is_thanks(text):
         return ("You're welcome! Ask me anything else about the plan." if lang == "en"
                 else "不客气！还有关于行动方案的问题，随时问我。")
     if lang == "en":
@@ -257,6 +258,11 @@ def greeting(lang: str, text: str) -> str:
     return ("您好！我是普陀区营商环境政策问答助手，根据《普陀区深化推进一流营商环境建设行动方案》"
             "回答企业办事、经营、融资等问题，并告诉您每项措施的责任单位。"
             "您可以问：“企业注销找哪个部门？”或“第21条讲什么？”")
+
+
+def is_thanks(text: str) -> bool:
+    """True when a greeting thanks (it gets thanks back, not an introduction)."""
+    return bool(re.search(r"谢|辛苦|thank", text, re.IGNORECASE))
 
 
 def refusal(lang: str) -> str:

@@ -19,7 +19,7 @@ from bot.pipeline import Pipeline, build_pipeline
 from bot.query import PlanVocabulary, Tokenizer
 from bot.reviewed import Reviewed
 from bot.router import measure_numbers
-from bot.scope import ScopeModel
+from bot.scope import ScopeModels
 from vectorstore.library import BUNDLED_ID, UnknownDocument
 from vectorstore.store import MeasureIndex
 
@@ -59,6 +59,11 @@ class Library:
     def measures(self) -> int:
         """How many measures the loaded documents have in all."""
         return sum(len(p.composer.plan.measures) for p in self.pipelines.values())
+
+    @property
+    def bundled_alone(self) -> bool:
+        """The bundled plan is the only document loaded (the stock replies name it)."""
+        return list(self.pipelines) == [BUNDLED_ID]
 
     @property
     def several(self) -> bool:
@@ -140,12 +145,12 @@ class Library:
         return "\n".join(lines)
 
 
-def build_library(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel,
+def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels,
                   reviewed: Reviewed | None = None,
                   vectors: dict[str, np.ndarray] | None = None) -> Library:
     """A pipeline for each document of the index.
 
-    index: the opened library. tokenizer: the shared tokenizer. model: the scope model.
+    index: the opened library. tokenizer: the shared tokenizer. models: the scope models.
     reviewed: the questions an operator reviewed (none when None); vectors: the unit-length
     passage vector of each sample question among them.
     """
@@ -153,7 +158,7 @@ def build_library(index: MeasureIndex, tokenizer: Tokenizer, model: ScopeModel,
     names = [DocumentName(d.id, d.plan) for d in index.documents.values()]
     several = len(names) > 1
     vocabularies = {n.id: PlanVocabulary(n.plan, tokenizer) for n in names}
-    pipelines = {n.id: build_pipeline(index, n.id, tokenizer, model,
+    pipelines = {n.id: build_pipeline(index, n.id, tokenizer, models,
                                       n.label() if several else "",
                                       tuple(v for d, v in vocabularies.items() if d != n.id),
                                       reviewed.of(n.id), vectors)

@@ -17,7 +17,7 @@ from bot.query import PlanVocabulary, QueryAnalyzer, Tokenizer
 from bot.retrievers import BM25Retriever, DenseRetriever
 from bot.reviewed import Reviewed
 from bot.router import Router
-from bot.scope import ScopeDetector, ScopeModel
+from bot.scope import ScopeDetector, ScopeModels
 from bot.selection import CitationSelector
 from ingest.plan import Plan
 from vectorstore.store import MeasureIndex
@@ -51,15 +51,17 @@ class Pipeline:
     reviewed: Reviewed
 
 
-def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, model: ScopeModel,
-                   source: str = "", others: tuple[PlanVocabulary, ...] = (),
+def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
+                   models: ScopeModels, source: str = "",
+                   others: tuple[PlanVocabulary, ...] = (),
                    reviewed: Reviewed | None = None,
                    vectors: dict[str, np.ndarray] | None = None) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
-    model: the scope model. source: how answers name the document before a measure's label
-    (《…》（文号）), "" when it is the only one loaded. others: the other documents'
+    models: the scope models (the one fitted on documents like this one, with or without
+    sample questions, is used). source: how answers name the document before a measure's
+    label (《…》（文号）), "" when it is the only one loaded. others: the other documents'
     vocabularies: a clause that names their topics is a need too (another document may
     answer it). reviewed: what an operator reviewed (see :meth:`Reviewed.of`), none when None.
     vectors: the unit-length passage vector of each of its sample questions.
@@ -95,7 +97,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer, mod
         dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
-        scope=ScopeDetector(tokenizer, keyword.vocabulary, model, names_topic),
+        scope=ScopeDetector(tokenizer, keyword.vocabulary, models.model(bool(indexed.queries)),
+                            names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
         selector=CitationSelector(keyword, dense, topic_sections(plan)),
         composer=AnswerComposer(plan, document, source),

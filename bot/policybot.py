@@ -11,11 +11,21 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 from chromadb.api import ClientAPI
 
-from bot.answer import Answer, Coverage, Retrieved, greeting, refusal, unique
+from bot.answer import (
+    Answer,
+    AnswerComposer,
+    Coverage,
+    Retrieved,
+    greeting,
+    is_thanks,
+    refusal,
+    unique,
+)
 from bot.details import Detail, asked_details, unstated
 from bot.library import Library, build_library
 from bot.needs import Need
@@ -25,7 +35,7 @@ from bot.redis_link import RedisLink
 from bot.retrievers import Hit
 from bot.reviewed import Reviewed
 from bot.router import Route
-from bot.scope import ScopeModel
+from bot.scope import ScopeModels
 from bot.search import TOP_K, examine, search, with_first
 from bot.sessions import SessionStore, Turn, open_sessions
 from bot.settings import Settings
@@ -53,6 +63,10 @@ class Outcome:
     text: the answer to this need.
     document: the id of the document it was answered from ("" until :meth:`PolicyBot.across`
       sets it).
+    stock: ``refusal`` or ``greeting`` when text is the stock reply, which names the bundled
+      plan (a library of other documents names its own instead), else "".
+    confidence: the scope model's P(in scope) for a searched need; 1 for one answered from
+      the document's structure or the previous turn.
     """
 
     coverage: Coverage
@@ -60,6 +74,8 @@ class Outcome:
     ranking: list[Hit]
     text: str
     document: str = ""
+    stock: Literal["", "refusal", "greeting"] = ""
+    confidence: float = 1.0
 
 
 class PolicyBot:
@@ -83,7 +99,7 @@ class PolicyBot:
         self.refresh_seconds = refresh_seconds
         self.exact = exact
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
-        self.scope_model = ScopeModel.load()
+        self.scope_models = ScopeModels.load()
         self.reviewed = Reviewed()
         # Passage vectors of reviewed sample questions, kept across rebuilds: each question is
         # embedded once.
@@ -109,7 +125,7 @@ class PolicyBot:
 
     def _build(self) -> Library:
         """The library's current documents, with the reviewed questions applied."""
-        return build_library(self.open_index(), self.tokenizer, self.scope_model,
+        return build_library(self.open_index(), self.tokenizer, self.scope_models,
                              self.reviewed, self._vectors)
 
     def refresh(self) -> bool:
@@ -195,15 +211,13 @@ class PolicyBot:
             reply = outcomes[0].text
         else:
             reply = pipeline.composer.needs_answer(needs, [o.text for o in outcomes], query.lang)
+        stock = outcomes[0].stock if len(outcomes) == 1 else ""
         if library.several and coverage != "none":
             used = unique(d for d, _ in cited + related)
             reply += "\n\n" + "\n".join(library.name(d).source(query.lang) for d in used)
-        elif library.several and reply == refusal(query.lang):
-            # The refusal and the greeting name the bundled plan; with several documents they
-            # name them all.
-            reply = library.refusal(query.lang)
-        elif library.several and reply == greeting(query.lang, ""):
-            reply = library.greeting(query.lang)
+        elif stock and not library.bundled_alone:
+            # The stock replies name the bundled plan; any other library names its documents.
+            reply = (library.refusal if stock == "refusal" else library.greeting)(query.lang)
         result = Answer(
             answer=reply,
             answerable=coverage == "answered",
@@ -226,8 +240,9 @@ class PolicyBot:
         needs, their outcomes and the last need's query (see :meth:`respond`).
 
         among: the documents in scope. A question searched in several documents is answered
-        from the first (by dense match) that answers it, else the first that answers it in part;
-        each outcome carries the document it was answered from.
+        from the one that answers it most surely (the scope model's probability: cosine scores
+        are close between documents without sample questions), else from the one that answers
+        it in part most surely; each outcome carries the document it was answered from.
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)
@@ -256,10 +271,9 @@ class PolicyBot:
             earlier = previous if previous and previous.document == document else None
             needs, outcomes, last = self.respond(pipeline, query, earlier)
             tried.append((pipeline, query, needs, outcomes, last))
-            if overall(outcomes) == "answered":
-                break
         rank = {"answered": 0, "partial": 1, "none": 2}
-        pipeline, query, needs, outcomes, last = min(tried, key=lambda t: rank[overall(t[3])])
+        pipeline, query, needs, outcomes, last = min(
+            tried, key=lambda t: (rank[overall(t[3])], -surest(t[3])))
         outcomes = [replace(o, document=pipeline.document) for o in outcomes]
         if len(needs) > 1 and len(outcomes) == len(needs):
             outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
@@ -294,9 +308,14 @@ class PolicyBot:
         """The needs of the message, an outcome for each (one outcome when the message is a
         single need or none), and the query of the last need (what a follow-up continues)."""
         if pipeline.scope.is_small_talk(query):
-            return [], [Outcome("none", [], [], greeting(query.lang, query.text))], query
+            text = greeting(query.lang, query.text)
+            # Thanks get thanks back, whichever documents are loaded.
+            stock = "" if is_thanks(query.text) else "greeting"
+            return [], [Outcome("none", [], [], text, stock=stock)], query
         if pipeline.scope.is_not_ours(query) or pipeline.reviewed.refuses(query.original):
-            return [], [Outcome("none", [], search(pipeline, query), refusal(query.lang))], query
+            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang),
+                              stock="refusal")
+            return [], [refused], query
         if (attached := pipeline.reviewed.measure(query.original)) is not None:
             # An operator attached this message to a measure: that measure answers it.
             ranking = with_first(search(pipeline, query), (attached,))
@@ -310,7 +329,8 @@ class PolicyBot:
         if route:
             return needs, [self.routed(pipeline, route, query)], query
         if not needs:
-            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang))
+            refused = Outcome("none", [], search(pipeline, query), refusal(query.lang),
+                              stock="refusal")
             return needs, [refused], query
         several = len(needs) > 1
         outcomes, last = [], query
@@ -340,27 +360,29 @@ class PolicyBot:
                                 need)
         found = examine(pipeline, query, details)
         if not found.measures:
-            return Outcome("none", [], [], composer.none_answer(query.lang, need))
+            return refused(composer, [], query.lang, need)
         # A detail the measures do not state makes the answer partial, not a refusal, as long
         # as the plan has the topic.
-        in_scope = pipeline.scope.run(query, found.keyword, found.dense).in_scope
+        scope = pipeline.scope.run(query, found.keyword, found.dense)
         return self.decided(pipeline, query, found.measures, found.fused, found.missing,
-                            in_scope, need)
+                            scope.in_scope, need, scope.probability)
 
     def decided(self, pipeline: Pipeline, query: Query, measures: list[int],
                 ranking: list[Hit], missing: Detail | None, in_scope: bool,
-                need: Need | None) -> Outcome:
+                need: Need | None, confidence: float = 1.0) -> Outcome:
         """The outcome once the measures are chosen: none when out of scope, partial when a
-        detail asked for is missing from them, else answered."""
+        detail asked for is missing from them, else answered (confidence: P(in scope))."""
         composer = pipeline.composer
         if not in_scope:
-            return Outcome("none", [], ranking, composer.none_answer(query.lang, need))
+            return refused(composer, ranking, query.lang, need)
         if missing:
             related = measures[:MAX_RELATED]
             return Outcome("partial", related, ranking,
-                           composer.partial_answer(missing, related, query.lang))
+                           composer.partial_answer(missing, related, query.lang),
+                           confidence=confidence)
         return Outcome("answered", measures, ranking,
-                       composer.search_answer(query.keywords, measures, query.lang))
+                       composer.search_answer(query.keywords, measures, query.lang),
+                       confidence=confidence)
 
     def routed(self, pipeline: Pipeline, route: Route, query: Query) -> Outcome:
         """The outcome for a question the plan's structure answers; keyword search only fills
@@ -375,6 +397,21 @@ class PolicyBot:
         else:
             text = composer.structure_answer(route.title, route.sections, query.lang)
         return Outcome("answered", measures, ranking, text)
+
+
+def refused(composer: AnswerComposer, ranking: list[Hit], lang: str, need: Need | None
+            ) -> Outcome:
+    """The outcome of a need the document does not cover (need: None when it is the whole
+    message, which then gets the stock refusal)."""
+    return Outcome("none", [], ranking, composer.none_answer(lang, need),
+                   stock="" if need else "refusal")
+
+
+def surest(outcomes: list[Outcome]) -> float:
+    """How surely a document answers a message: the highest confidence among the outcomes
+    of the message's coverage."""
+    coverage = overall(outcomes)
+    return max(o.confidence for o in outcomes if o.coverage == coverage)
 
 
 def overall(outcomes: list[Outcome]) -> Coverage:

@@ -3,7 +3,9 @@
 A single dense-score threshold cannot tell (an unanswerable question can score 0.89 and an
 answerable one 0.75), so the decision combines several signals in a logistic model whose
 weights are fitted on the dev and calibration sets (``python -m evals.calibrate``), never on the
-test set:
+test set. It is fitted twice: on the bundled plan indexed with its sample questions, for
+documents that have them, and on the plan indexed without, for documents that have none (their
+questions are compared with the measures' wording alone, so every score runs lower):
 
 - how much of the question is plan vocabulary, and how strongly keyword search matches;
 - how strongly and how distinctly dense search matches, and whether both searches agree;
@@ -113,18 +115,36 @@ class ScopeModel:
     means: dict[str, float]
     scales: dict[str, float]
 
-    @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> ScopeModel:
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
-
-    def save(self, path: Path = MODEL_PATH) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-
     def probability(self, evidence: ScopeEvidence) -> float:
         z = self.bias + sum(self.weights[n] * (v - self.means[n]) / self.scales[n]
                             for n, v in zip(FEATURES, evidence.vector(), strict=True))
         return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class ScopeModels:
+    """The scope model as fitted for documents with sample questions and without.
+
+    samples: fitted on the bundled plan indexed with its sample questions.
+    plain: fitted on the bundled plan indexed without them.
+    """
+
+    samples: ScopeModel
+    plain: ScopeModel
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> ScopeModels:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(ScopeModel(**data["samples"]), ScopeModel(**data["plain"]))
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        data = {"samples": asdict(self.samples), "plain": asdict(self.plain)}
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+    def model(self, samples: bool) -> ScopeModel:
+        """The model for a document indexed with sample questions (samples) or without."""
+        return self.samples if samples else self.plain
 
 
 class ScopeDetector:

@@ -5,7 +5,9 @@ Fields: ``id``, ``question``, ``expected_measures`` (list of measure numbers),
 ``type`` (optional kind, e.g. who, what, number, department, lookup, english, colloquial, oos,
 followup), ``coverage`` (``answered``, ``partial`` or ``none``; by default ``answered`` when
 ``answerable`` else ``none``) and ``related`` (for ``partial``: the measures the answer should
-point to). ``answerable`` is true exactly when coverage is ``answered``. Two-turn
+point to). ``answerable`` is true exactly when coverage is ``answered``. ``document``
+(optional) is the id of the library document the expected and related measures belong to: only
+that document's measures count then; without it, measures of any document do. Two-turn
 conversations add ``session`` (shared by the turns) and ``turn`` (1, 2, …): turns of one
 session are asked in order in the same bot session, and a turn's expectations are what the
 question means in that context.
@@ -36,6 +38,7 @@ class GoldItem(BaseModel):
     turn: int | None = None
     coverage: Literal["answered", "partial", "none"] | None = None
     related: list[int] = []
+    document: str | None = None
 
     @model_validator(mode="after")
     def consistent_coverage(self) -> GoldItem:

@@ -1,6 +1,7 @@
 """Run a gold set through ``PolicyBot.ask()`` (as the API does) and score it.
 
-Metric definitions (``answerable`` items are those the gold marks answerable):
+Metric definitions (``answerable`` items are those the gold marks answerable; for an item that
+names its ``document``, only that document's measures count as retrieved, cited or related):
 
 - recall@1, recall@5, mrr: over answerable items, whether an expected measure is in the top 1 /
   top 5 of ``retrieved``, and the mean reciprocal rank of the first expected measure;
@@ -66,17 +67,25 @@ def run_gold(bot: PolicyBot, items: list[GoldItem]) -> list[ItemResult]:
     for item in ordered:
         session = f"eval-{run_id}-{item.session}" if item.session else None
         answer = bot.ask(item.question, session)
-        cited = [c.measure for c in answer.citations]
-        units = list(dict.fromkeys(u for c in answer.citations for u in c.units))
+        citations = [c for c in answer.citations if counts(item, c.document)]
+        cited = [c.measure for c in citations]
+        units = list(dict.fromkeys(u for c in citations for u in c.units))
         results[item.id] = ItemResult(
             id=item.id, question=item.question, type=item.type,
             answerable_expected=item.answerable, answerable=answer.answerable,
             expected_measures=item.expected_measures,
-            retrieved=[r.measure for r in answer.retrieved], cited=cited, units=units,
+            retrieved=[r.measure for r in answer.retrieved if counts(item, r.document)],
+            cited=cited, units=units,
             latency_ms=answer.latency_ms, expected_units=item.expected_units,
             coverage_expected=item.coverage, coverage=answer.coverage,
-            related_expected=item.related, related=[c.measure for c in answer.related])
+            related_expected=item.related,
+            related=[c.measure for c in answer.related if counts(item, c.document)])
     return [results[i.id] for i in items]
+
+
+def counts(item: GoldItem, document: str) -> bool:
+    """Whether a measure of this document counts for the item (see the module docstring)."""
+    return item.document is None or document == item.document
 
 
 def mean(values: list[float]) -> float | None:

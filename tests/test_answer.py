@@ -24,6 +24,18 @@ def test_who_answer_leads_with_the_clause_and_names_units(composer, plan):
     assert "（简化企业开办和注销流程）" in text
 
 
+def test_who_answer_from_a_document_naming_no_units_names_none():
+    from ingest.plan import load_plan
+    from tests.test_library import FIXTURES
+
+    regulation = AnswerComposer(load_plan(FIXTURES / "loan-subsidy-regulation.txt"), "loan")
+    for question, lang in (("Who reviews the borrower's eligibility?", "en"),
+                           ("谁负责审核借款人资格", "zh")):
+        lead = regulation.search_answer(question, [3], lang).split("\n")[0]
+        assert "市人力资源社会保障部门负责审核借款人资格" in lead
+        assert "Responsible" not in lead and "责任单位" not in lead
+
+
 def test_lead_quotes_the_clause_that_answers_and_says_yes_to_a_yes_no_question(composer, plan):
     text = composer.search_answer("第一次轻微违法能不能不罚", [46], "zh")
     lead = text.split("\n")[0]

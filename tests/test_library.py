@@ -128,10 +128,14 @@ def test_docx_is_indexed_from_its_extracted_text(tmp_path: Path, e5):
 def test_status_follows_the_validity_dates():
     from vectorstore.library import DocumentRecord
 
-    record = DocumentRecord("a", "g", "t", "", "", "", "2023-01-01", "2024-12-31", 1)
-    assert record.status(date(2024, 12, 31)) == "in force"
-    assert record.status(date(2025, 1, 1)) == "expired"
-    assert record.status(date(2022, 12, 31)) == "not yet in force"
+    record = DocumentRecord(id="a", generation="g", title="t", number="", issuer="", date="",
+                            valid_from="2023-01-01", valid_until="2024-12-31", measures=1)
+    assert record.status_on(date(2024, 12, 31)) == "in force"
+    assert record.status_on(date(2025, 1, 1)) == "expired"
+    assert record.status_on(date(2022, 12, 31)) == "not yet in force"
+    # listed without its generation, with its status
+    assert set(record.model_dump()) == {"id", "title", "number", "issuer", "date", "valid_from",
+                                        "valid_until", "measures", "status"}
 
 
 def test_bot_picks_up_library_changes(tmp_path: Path, e5):

@@ -83,6 +83,17 @@ def test_each_document_answers_its_own_topics(library_bot: PolicyBot):
     assert hello.coverage == "none" and RELIEF_LABEL in hello.answer and "您好" in hello.answer
 
 
+def test_a_library_without_the_bundled_plan_names_its_own_documents(tmp_path: Path):
+    index_file(connect(tmp_path), make_embeddings(), RELIEF)
+    bot = load_bot(Settings(POLICYBOT_HOME=tmp_path))
+    for question, start in (("怎么养猫", "抱歉"), ("你好", "您好"),
+                            ("帮我写一份商业计划书", "抱歉")):
+        answer = bot.ask(question)
+        assert answer.coverage == "none" and answer.answer.startswith(start), question
+        assert RELIEF_LABEL in answer.answer and "普陀" not in answer.answer, question
+    assert bot.ask("谢谢").answer.startswith("不客气")
+
+
 def test_lookup_by_number_follows_the_named_document(library_bot: PolicyBot):
     plain = library_bot.ask("第5条")
     assert [(c.document, c.measure) for c in plain.citations] == [(BUNDLED_ID, 5)]

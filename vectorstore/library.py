@@ -18,18 +18,18 @@ the same model again changes nothing (the generation name is a hash of both and 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from ingest.formats import read_document
 from ingest.plan import Measure, Plan, parse_plan
@@ -50,17 +50,19 @@ class UnknownDocument(KeyError):
         return f"no document {self.args[0]!r} in the library"
 
 
-@dataclass(frozen=True)
-class DocumentRecord:
-    """A document of the library as listed (read from the registry, not parsed).
+class DocumentRecord(BaseModel):
+    """A document of the library as listed (read from the registry, not parsed): the rows of
+    ``policybot documents`` and of ``GET /api/v1/documents``.
 
-    id: its slug. generation: its active generation. title, number (文号), issuer, date:
-    its metadata. valid_from, valid_until: ISO dates of its validity, "" when it states none.
-    measures: how many measures it has.
+    id: its slug. generation: its active generation (not listed). title, number (文号),
+    issuer, date: its metadata. valid_from, valid_until: ISO dates of its validity, "" when it
+    states none. measures: how many measures it has. status: see :meth:`status_on`, today.
     """
 
+    model_config = ConfigDict(frozen=True)
+
     id: str
-    generation: str
+    generation: str = Field(exclude=True)
     title: str
     number: str
     issuer: str
@@ -69,12 +71,14 @@ class DocumentRecord:
     valid_until: str
     measures: int
 
-    def status(self, today: date | None = None) -> str:
-        """``in force``, ``expired`` (past valid_until) or ``not yet in force``.
+    @computed_field
+    @property
+    def status(self) -> str:
+        return self.status_on(datetime.date.today())
 
-        today: the date to judge by; the current date when None.
-        """
-        day = (today or date.today()).isoformat()
+    def status_on(self, today: datetime.date) -> str:
+        """``in force``, ``expired`` (past valid_until) or ``not yet in force`` on that day."""
+        day = today.isoformat()
         if self.valid_until and self.valid_until < day:
             return "expired"
         if self.valid_from and self.valid_from > day:
@@ -168,10 +172,10 @@ def library_documents(client: ClientAPI) -> list[DocumentRecord]:
 
 def document_record(doc_id: str, generation: str, metadata: dict) -> DocumentRecord:
     """A listing record from a generation's registry metadata."""
-    return DocumentRecord(doc_id, generation, metadata.get("title", ""),
-                          metadata.get("number", ""), metadata.get("issuer", ""),
-                          metadata.get("date", ""), metadata.get("valid_from", ""),
-                          metadata.get("valid_until", ""), int(metadata.get("measures", 0)))
+    fields = ("title", "number", "issuer", "date", "valid_from", "valid_until")
+    return DocumentRecord(id=doc_id, generation=generation,
+                          measures=int(metadata.get("measures", 0)),
+                          **{f: metadata.get(f, "") for f in fields})
 
 
 def build_document(client: ClientAPI, embeddings: ModelEmbeddings, doc_id: str, text: str,

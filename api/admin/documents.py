@@ -11,10 +11,16 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from api.admin.auth import require_admin
 from api.admin.ingests import Ingests
 from api.deps import get_bot
-from api.routes.documents import DocumentEntry, documents
+from api.routes.documents import documents
 from bot.policybot import PolicyBot
 from ingest.formats import READERS
-from vectorstore.library import UnknownDocument, check_id, document_id, remove_document
+from vectorstore.library import (
+    DocumentRecord,
+    UnknownDocument,
+    check_id,
+    document_id,
+    remove_document,
+)
 
 router = APIRouter(prefix="/admin/api", tags=["admin"], dependencies=[Depends(require_admin)])
 
@@ -25,8 +31,8 @@ def get_ingests(request: Request) -> Ingests:
     return request.app.state.ingests
 
 
-@router.get("/documents", response_model=list[DocumentEntry])
-def list_documents(bot: Bot) -> list[DocumentEntry]:
+@router.get("/documents", response_model=list[DocumentRecord])
+def list_documents(bot: Bot) -> list[DocumentRecord]:
     """The library, as ``GET /api/v1/documents`` lists it."""
     return documents(bot)
 

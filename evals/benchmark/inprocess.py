@@ -157,7 +157,7 @@ def compare_retrieval(bot: PolicyBot, items: list[GoldItem]) -> list[RetrievalFi
 
     # A pipeline of its own, whose index has not cached the questions' vectors yet.
     pipeline = build_pipeline(bot.open_index(), bot.pipeline.document,
-                              bot.tokenizer, bot.scope_model)
+                              bot.tokenizer, bot.scope_models)
     single = [i for i in items if i.answerable and i.expected_measures and not i.session]
     rankings: dict[str, list[list[int]]] = {BM25_ONLY: [], HYBRID: []}
     timings: dict[str, list[float]] = {name: [] for name in rankings}
