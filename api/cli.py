@@ -109,6 +109,9 @@ def ingest_one(client, settings: Settings, path: Path, doc_id: str, plan) -> Non
     print(f"Parsed {path} as {doc_id}: {plan.title}{number} — "
           f"{len(plan.parts)} parts, {len(plan.sections)} sections, "
           f"{len(plan.measures)} measures")
+    if unnoted := plan.unnoted():
+        print(f"No 责任单位 note on measure(s) {', '.join(map(str, unnoted))}: their units are "
+              "left empty")
     if queries_path(path).exists():
         print(f"With sample questions from {queries_path(path)}")
     started = time.perf_counter()

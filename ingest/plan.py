@@ -110,6 +110,13 @@ class Plan:
         """The measure with this number, or None."""
         return self._by_number.get(number)
 
+    def unnoted(self) -> list[int]:
+        """The measures without responsible units in a document that names them for others
+        (worth a look: a note may have been lost in extraction)."""
+        if not any(m.responsible_units for m in self.measures):
+            return []
+        return [m.number for m in self.measures if not m.responsible_units]
+
     def section(self, number: int) -> Section:
         """The section with this number (1-based)."""
         return self.sections[number - 1]
@@ -190,22 +197,20 @@ def assemble(blocks: list[Block], layout: Layout, restarts: dict[int, int | None
                                         parts[-1].number))
             number = next(order) if restarts[layout.measure] is not None else block.marker.value
             measures.append(measure_of(block, number, label(blocks, index, restarts),
-                                       sections[-1], layout.noted))
+                                       sections[-1]))
         elif sections and sections[-1].part == parts[-1].number and not (
                 measures and measures[-1].section == sections[-1].number):
             sections[-1] = replace(sections[-1], intro=sections[-1].intro + block.text)
     return parts, sections, measures
 
 
-def measure_of(block: Block, number: int, cite: str, section: Section, noted: bool) -> Measure:
-    """A measure block as a record.
+def measure_of(block: Block, number: int, cite: str, section: Section) -> Measure:
+    """A measure block as a record; without a note its units are empty (documents often note
+    only some of their articles, see :meth:`Plan.unnoted`).
 
     number: its number in the plan. cite: its label. section: the section it belongs to.
-    noted: the document names responsible units, so this measure must too.
     """
     text, note = split_note(block.text)
-    if noted and note is None:
-        raise PlanFormatError(f"measure {number} has no 责任单位 clause")
     if note and not note.units:
         raise PlanFormatError(f"measure {number} names no responsible unit")
     return Measure(number, text, note.units if note else (), section.part, section.number,

@@ -336,10 +336,16 @@ def test_broken_article_numbering_is_an_error():
         parse_plan("某某办法\n第一条 甲。\n第二条 乙。\n第四条 丙。\n")
 
 
-def test_measure_missing_its_note_is_an_error():
+def test_a_measure_without_a_note_has_no_units():
+    # Documents often note only some of their articles; the others still count.
     text = (FIXTURES / "relief-measures.txt").read_text(encoding="utf-8")
-    with pytest.raises(PlanFormatError, match="measure 3 has no 责任单位"):
-        parse_plan(text.replace("(责任单位:市市场监管局)", ""))
+    full = parse_plan(text)
+    plan = parse_plan(text.replace("(责任单位:市市场监管局)", ""))
+    assert len(plan.measures) == len(full.measures)
+    assert plan.measure(3).responsible_units == ()
+    assert plan.measure(3).text == full.measure(3).text
+    assert plan.unnoted() == [3]
+    assert full.unnoted() == []
 
 
 def test_half_width_marks_repaired_but_not_inside_figures():

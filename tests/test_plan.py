@@ -106,6 +106,7 @@ def test_broken_numbering_is_an_error():
         parse_plan(MINI_PLAN.replace("2. 做另一件", "3. 做另一件"))
 
 
-def test_missing_units_is_an_error():
-    with pytest.raises(PlanFormatError, match="no 责任单位"):
-        parse_plan(MINI_PLAN.replace("（责任单位：区府办）", ""))
+def test_a_missing_note_leaves_the_units_empty():
+    plan = parse_plan(MINI_PLAN.replace("（责任单位：区府办）", ""))
+    assert [m.responsible_units for m in plan.measures] == [(), ("区法院", "区司法局")]
+    assert plan.unnoted() == [1]
