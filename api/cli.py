@@ -18,6 +18,9 @@ from pathlib import Path
 from api.admin.commands import add_commands, run_report, run_review
 from bot.settings import Settings
 
+# Longer than any client's or proxy's own idle timeout (see run_serve).
+KEEP_ALIVE_SECONDS = 75
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -183,12 +186,15 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     # multi-threaded engines on a small machine only fight over them.
     os.environ.setdefault("POLICYBOT_EMBED_THREADS",
                           str(max(1, (os.cpu_count() or 1) // args.workers)))
-    # Our middleware writes the access log (JSON, with request ids); keep-alive and shutdown
-    # are bounded so idle or stuck clients cannot hold workers.
+    # Our middleware writes the access log (JSON, with request ids); shutdown is bounded so
+    # stuck clients cannot hold workers. An idle connection is kept longer than clients and
+    # proxies keep theirs (httpx 5 s, nginx 60 s): a server closing first races a client
+    # reusing the connection, and the request is lost (ReadError, or a 502 at the proxy).
     with worker_metrics(settings.metrics_dir, args.workers):
         uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
                     workers=args.workers, log_config=LOG_CONFIG, access_log=False,
-                    timeout_keep_alive=5, timeout_graceful_shutdown=10)
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                    timeout_graceful_shutdown=10)
     return 0
 
 
