@@ -26,7 +26,7 @@ MONEY = pattern(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元|万|块)",
                 r"(?:收费|费用|费率|租金|利息|利率|贴息|补贴)[^，。；]{0,12}\d+(?:\.\d+)?\s*%")
 DURATION = pattern(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?"
                    "(?:工作日|天|日|小时|分钟|周|星期|月|年)",
-                   "当天|当日|即时|立等|限时|最多跑一次|一次办成")
+                   "当天|当日|即时|立等|限时|最多跑一次|一次办成|每(?:年|季度?|月|周|半年)")
 CLOCK = pattern(r"\d{1,2}[:：]\d{2}", r"\d{1,2}\s*点(?!击)", r"[上下]午\s*\d")
 # A figure with its unit or a share; a name with digits in it ("3+5+X") states no figure.
 COUNT = pattern(r"\d+(?:\.\d+)?\s*(?:[%％]|[\u4e00-\u9fff])",
@@ -61,6 +61,9 @@ DETAILS: tuple[Detail, ...] = (
         r"20[2-9]\d\s*年?(?:还|会|有没有|是否|继续|新|版)|20[2-9]\d\s*年?.{0,16}(?:又|新)出|"
         r"20[2-9]\d\s*年?.{0,16}出(?:了)?新|最新(?:的)?(?:是|一份|版)",
         "还(?:有效|算数|执行|在执行|适用|能用|招|有)(?:吗|么|不)|现在还有吗|今年还有",
+        # Rules issued afterwards to carry a measure out ("后来出了实施办法没").
+        "后来(?:又)?出(?:了|台)|(?:实施办法|实施细则|配套文件|配套政策|细则)(?:出了|出台了|有了)?"
+        "(?:没|吗|么)|(?:依据|是)哪个文件",
         r"still (?:in force|valid|exist|apply|available|running|open)|\d{4} version",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
         r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic"), None),
@@ -81,11 +84,14 @@ DETAILS: tuple[Detail, ...] = (
         "免费(?:的)?(?:吗|么|不)|是不是免费|收不收钱|要不要钱|收钱吗",
         "(?:补贴|补助|资助|奖励|扶持)(?:的)?标准|年化|税率|征收率|补偿金|赔偿|N\\+1",
         # Any named charge asked about ("快递费是我自己出吗", "要交调解费吗").
-        "[\u4e00-\u9fff]{1,3}费(?:用)?(?:是|要|多少|谁出|谁付|自己出|贵|吗|么|能不能|能否|可以)",
+        # (Not 税费 "taxes and fees", 经费 "funds", 各种费 "all kinds of fees".)
+        "[\u4e00-\u9fff]{1,3}(?<![各种些税收付缴花经消])费(?:用)?"
+        "(?:是|要|多少|谁出|谁付|自己出|贵|吗|么|能不能|能否|可以)",
         "(?:要不要|需不需要|用不用|得不得)(?:交|付|缴)|交.{0,4}费(?:吗|么|不)",
         "(?:注册资本|资金|资本|本金|资产|营业额|营收|收入|流水|税额|销售额).{0,6}(?:多少|几)",
         # "pay taxes and fees online" names fees without asking what they are.
-        r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|\b(?:any|a) (?:fee|charge)s?\b",
+        r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|"
+        r"\b(?:any|a)\s+(?:\w+\s+)?(?:fee|charge)s?\b",
         r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
         r"is (?:it|this|that) free|for free\b|\bis\b.{0,40}\bfree\b",
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b"), MONEY),
@@ -112,9 +118,12 @@ DETAILS: tuple[Detail, ...] = (
         "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
         "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)|(?:放|设|摆)(?:在)?哪些地方|具体(?:放|设)?在哪",
         "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
+        # A person, not a unit ("具体找金融办哪位").
+        "找[^。？?，,]{0,6}哪位|哪位(?:[?？]|$)|哪个科室",
         "(?:怎么|如何|咋|去哪)联系|联系(?:方式|谁|哪位)|是哪位|哪位(?:老师|同志|负责|对接)",
         r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
-        r"(?:what|which) is the website|\burl\b|e-?mail|which floor|"
+        r"(?:what|which)(?:'s| is| are)? the (?:website|url|web address|phone|number|hotline)|"
+        r"\burl\b|e-?mail|which floor|"
         r"who is the contact|download (?:link|the app)",
         "where (?:is|are) (?:the|it)|where exactly|exactly where|located|how do i get there",
         "who exactly is|how (?:do|can|should) (?:i|we) (?:reach|contact)",
@@ -127,17 +136,25 @@ DETAILS: tuple[Detail, ...] = (
         "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)",
         "(?:全文|原文)(?:在|去)?(?:哪|哪里)|发(?:我|给我)(?:看看|一份|一下)",
         "(?:要|需要)带.{0,10}(?:吗|么)|带.{0,6}(?:原件|复印件|身份证|公章)",
+        "(?:要|需要|得)(?:先)?(?:交|提交|递交|写)(?:个|一份|份)?[^。？?，,]{0,8}"
+        "(?:申请书|书面申请|材料|报告|证明|表)(?:吗|么|不)",
+        "(?:哪|哪里|哪儿)(?:能|可以)?(?:看|查|找|下载)(?:到)?(?:全文|原文)",
         "paperwork|what documents|which documents|what to bring|what materials",
         "documents? (?:do i|should i|are) (?:need|required|bring)|template|form to download"),
         None),
-    Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
+    ELIGIBILITY := Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
         # Whether the asker's own kind of firm qualifies ("我们这种二十来人的小公司能拿吗").
-        "(?:我们|咱们|我)(?:这种|这样|这类)[^。？?]{0,16}(?:能|可以)(?:拿|领|申请|享受|申报)(?:吗|么|不)",
+        "(?:我们|咱们|我)(?:这种|这样|这类)[^。？?]{0,16}(?:能不能|可不可以|能否|能|可以)"
+        "(?:拿|领|申请|申|享受|申报|用|办|参加|走)",
+        # Whom it is limited to, what one must have ("还是只给公司用", "得有法务部才行").
+        "只(?:有|给|对|限)[^。？?，,]{1,8}(?:才能|才可以|能用|用|可以)",
+        "(?:得|要|必须|需要)(?:有|是)[^。？?，,]{1,12}才(?:行|能|可以)|(?:什么|哪些|啥)资质|资质要求",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
-        "eligib|qualif|criteria|requirements? (?:for|to)|who can apply"), None),
+        "eligib|qualif|criteria|requirements? (?:for|to)|who can apply",
+        r"(?:am i|are we|is my \w+) allowed"), None),
     Detail("items", "具体名单或清单", "the specific list of items", pattern(
         # The entries of a list the plan names ("免罚清单具体有哪些条目"), not the plan's
         # own measures on a topic.
@@ -145,6 +162,12 @@ DETAILS: tuple[Detail, ...] = (
         "(?:清单|名单|目录).{0,6}(?:有|是|包括)哪些|(?:清单|名单|目录)(?:里|上|中)?(?:具体)?哪些",
         "(?:给我|帮我)?列(?:一下|出来)(?:吗|么)?[?？]?$",
         "哪些(?:条目|事项|项目)(?:在|列入|属于)",
+        # The entries of a set the plan names and counts ("那6项到底是哪6项", "这130项都有哪些").
+        "(?:(?:具体|到底|分别)(?:是)?哪(?:些|[0-9一二三四五六七八九十百]+)|哪[0-9]+(?:个|项|家|条)|"
+        "(?:这|那)(?:些|[0-9几一二三四五六七八九十百]+)[^。？?，,]{0,12}(?:都|具体)?(?:是|有)哪些)"
+        "(?![^。？?，,]{0,4}(?:部门|单位|局|委|措施|政策|支持|扶持|服务|渠道|平台))",
+        "有(?:没有)?(?:清单|名单|目录|汇编)(?:吗|么|没|不|[?？]|$)|(?:清单|名单|目录|汇编)(?:吗|么|没)",
+        "在不在(?:里面|里头|其中|清单|名单|范围)|(?:包不包括|包括不包括|含不含)",
         "which (?:ones|items) (?:are|exactly)|what exactly are the"),
         # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）").
         pattern(r"[（(][^）)]{2,}、[^）)]{2,}[）)]")),
@@ -156,7 +179,9 @@ DETAILS: tuple[Detail, ...] = (
     Detail("duration", "办理时限", "how long it takes or the deadline", pattern(
         "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少天|时限|期限|截止",
         "什么时候|何时|哪天|啥时候|多快|几号|申报时间|申报期|开始申请|受理时间",
-        "how long|deadline|how many days|when (?:can|will|is|does)"), DURATION),
+        r"how long|how often (?:do|does|is|are|will|would|should|can|must)\b|deadline|cut-?off|"
+        r"how many days|when (?:can|will|is|does)|"
+        r"(?:which|what) date|from when|since when"), DURATION),
     Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
@@ -165,6 +190,23 @@ DETAILS: tuple[Detail, ...] = (
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share"), COUNT),
 )
+
+
+# Whether the asker's own kind of business qualifies: "我们是小规模纳税人，能申请留抵退税吗".
+# The plan answers it when its measure names that kind ("对小微企业…"), else it is a rule the
+# plan leaves to the units. A question for the list of what there is ("能享受哪些") is no
+# such question.
+ASKER_KIND = re.compile(
+    r"(?:我们|咱们|我|咱)[^。？?，,]{0,10}?(?:是|都是|属于|算|只是)(?:一家|一个)?"
+    r"(?P<kind>[^。？?，,\s]{2,16}?)(?:的)?[，,\s]+[^。？?]{0,12}?"
+    r"(?:能不能|可不可以|能否|能|可以)(?:办|拿|领|申请|享受|申报|参加|参评|入选|用)"
+    r"(?![^。？?]{0,6}(?:哪些|什么|啥))")
+
+
+def kind_named(kind: str) -> re.Pattern[str]:
+    """A measure names the asker's kind when its characters come in order, close together
+    ("个体户" in "个体工商户")."""
+    return re.compile(".{0,2}".join(map(re.escape, kind)))
 
 
 def asked_details(text: str, document_year: int | None) -> list[Detail]:
@@ -183,6 +225,9 @@ def asked_details(text: str, document_year: int | None) -> list[Detail]:
             if year and (document_year is None or int(year.group(0)) <= document_year):
                 continue
         found.append(detail)
+    if (asker := ASKER_KIND.search(text)) and not any(d.name == "eligibility" for d in found):
+        found.append(Detail("eligibility", ELIGIBILITY.zh, ELIGIBILITY.en, ASKER_KIND,
+                            kind_named(asker.group("kind"))))
     return found
 
 

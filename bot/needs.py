@@ -57,10 +57,17 @@ LEAD_FILLER = re.compile(
 ASKS = re.compile(
     r"[?？]|吗|呢|怎|如何|咋|哪|谁|什么|啥|能不能|能否|可不可以|可以不|是否|有没有|是不是|多少|"
     r"(?<![好这那])几(?!个?[年月天]?[前来了])|想问|请问|求问|求助|请教|帮忙|告诉我|想知道|想了解|"
-    r"要不要|行不行|好不好|找谁|有何|([\u4e00-\u9fff])[不没]\1|"
+    r"要不要|行不行|好不好|找谁|有何|([\u4e00-\u9fff])[不没]\1|多[久长快大远]|何时|为什么|为啥|"
+    # "能办不", "有补贴没": a verb then 不/没 closing the clause asks yes or no.
+    r"(?:能|可以|行|会|要|有|用)[\u4e00-\u9fff]{0,4}[不没](?:[?？。！!]|\s*$)|"
     r"^\W*(?:how|what|which|who|whom|where|when|why|can|could|is|are|do|does|should|may|"
     r"will|would|any)\b|\b(?:please|tell me|wondering|want to know|need to know|like to know)\b",
     re.IGNORECASE)
+
+# A question someone else asks the owner ("客户天天问我什么时候能到") is part of the story.
+REPORTED = re.compile(r"(?<![请想求再便要来])(?:问|催)(?:我|他|她)(?!们)")
+# An alternative ("还是…", "或者…") goes on with the question before it.
+ALTERNATIVE = re.compile(r"^\W*(?:还是|或者|或是|要么|or\b)", re.IGNORECASE)
 
 MAX_NEEDS = 4
 
@@ -85,6 +92,7 @@ class Sentence:
     topical: bool
     asks: bool
     starts_need: bool
+    goes_on: bool
 
 
 class NeedSplitter:
@@ -107,7 +115,8 @@ class NeedSplitter:
         for s in sentences:
             if not (s.topical or s.asks):
                 continue
-            if s.asks and not s.topical and not s.starts_need and not context and needs:
+            if (s.asks and (s.goes_on or not s.topical) and not s.starts_need and not context
+                    and needs):
                 needs[-1].append(s)  # "找谁？" on its own asks about the need before it
             elif s.asks or s.starts_need:
                 if s.starts_need and context:
@@ -132,12 +141,20 @@ class NeedSplitter:
     def sentence(self, text: str, starts_need: bool) -> Sentence | None:
         """A sentence without its scenery clauses (kept whole when all of it is scenery)."""
         clauses = [c for c in CLAUSE_END.split(text) if c.strip()]
-        kept = [c for c in clauses if ASKS.search(c) or self.is_topical(c)]
+        kept = [c for c in clauses if asks(c) or self.is_topical(c)]
         body = text if not kept or len(kept) == len(clauses) else ",".join(kept)
         body = LEAD_FILLER.sub("", body).strip()
         if not re.search(r"\w", body):
             return None
-        return Sentence(body, self.is_topical(body), bool(ASKS.search(body)), starts_need)
+        return Sentence(body, self.is_topical(body),
+                        any(asks(c) for c in CLAUSE_END.split(body)), starts_need,
+                        bool(ALTERNATIVE.match(text)))
+
+
+def asks(clause: str) -> bool:
+    """Whether a clause asks something of the documents (not a question reported in the
+    story)."""
+    return bool(ASKS.search(clause)) and not REPORTED.search(clause)
 
 
 def strip_instructions(text: str) -> tuple[str, bool]:

@@ -196,11 +196,12 @@ class PolicyBot:
         pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
         # Measures are keyed by (document, number): a message's needs may rest on several.
-        cited = unique((o.document, n) for o in outcomes
-                       if o.coverage == "answered" for n in o.measures)
-        related = unique((o.document, n) for o in outcomes
-                         if o.coverage == "partial" for n in o.measures
-                         if (o.document, n) not in cited)
+        # A partial message cites nothing: the measures its answered needs rest on are related
+        # like the others (often the very measure whose detail was asked).
+        used = unique((o.document, n) for o in outcomes if o.coverage != "none"
+                      for n in o.measures)
+        cited = used if coverage == "answered" else []
+        related = used if coverage == "partial" else []
         if kept := cited or related:
             # A follow-up continues from the first document the answer rests on.
             document = kept[0][0]
@@ -273,7 +274,7 @@ class PolicyBot:
             tried.append((pipeline, query, needs, outcomes, last))
         rank = {"answered": 0, "partial": 1, "none": 2}
         pipeline, query, needs, outcomes, last = min(
-            tried, key=lambda t: (rank[overall(t[3])], -surest(t[3])))
+            tried, key=lambda t: (rank[best(t[3])], -surest(t[3])))
         outcomes = [replace(o, document=pipeline.document) for o in outcomes]
         if len(needs) > 1 and len(outcomes) == len(needs):
             outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
@@ -334,10 +335,17 @@ class PolicyBot:
             return needs, [refused], query
         several = len(needs) > 1
         outcomes, last = [], query
-        for need in needs:
+        for i, need in enumerate(needs):
             last = query if plain else pipeline.analyzer.part(need.text, query.lang)
-            outcomes.append(self.resolve(pipeline, last, need.question,
-                                         None if several else previous, need if several else None))
+            outcome = self.resolve(pipeline, last, need.question,
+                                   None if several else previous, need if several else None)
+            if (i and outcome.coverage == "none"
+                    and asked_details(need.question, pipeline.year)):
+                # A detail asked with no topic of its own in the documents ("那要带啥材料")
+                # is asked about the need before it.
+                last = pipeline.analyzer.part(f"{needs[i - 1].text}，{need.text}", query.lang)
+                outcome = self.resolve(pipeline, last, need.question, None, need)
+            outcomes.append(outcome)
         return needs, outcomes, last
 
     def resolve(self, pipeline: Pipeline, query: Query, question: str, previous: Turn | None,
@@ -409,15 +417,22 @@ def refused(composer: AnswerComposer, ranking: list[Hit], lang: str, need: Need 
 
 def surest(outcomes: list[Outcome]) -> float:
     """How surely a document answers a message: the highest confidence among the outcomes
-    of the message's coverage."""
-    coverage = overall(outcomes)
+    of its best coverage."""
+    coverage = best(outcomes)
     return max(o.confidence for o in outcomes if o.coverage == coverage)
 
 
-def overall(outcomes: list[Outcome]) -> Coverage:
-    """A message is answered when any of its needs is, else partial when any need is."""
+def best(outcomes: list[Outcome]) -> Coverage:
+    """The best coverage any need of a message has (how documents are ranked for it)."""
     kinds = {o.coverage for o in outcomes}
     return "answered" if "answered" in kinds else "partial" if "partial" in kinds else "none"
+
+
+def overall(outcomes: list[Outcome]) -> Coverage:
+    """A message asking a detail the documents leave out is partial, whatever its other
+    needs; else it is answered when any need is (a need outside them is said so in the
+    answer), else none."""
+    return "partial" if any(o.coverage == "partial" for o in outcomes) else best(outcomes)
 
 
 def interleave(rankings: list[list[tuple[str, Hit]]]) -> list[tuple[str, Hit]]:

@@ -26,6 +26,17 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("国庆假期去税务大厅，窗口有人值班吗", ["hours"]),
     ("园区的对接人怎么联系", ["contact"]),
     ("我们这样十几个人的小店也能申请吗", ["eligibility"]),
+    ("我们这种个体户能不能用，还是只给公司用", ["eligibility"]),
+    ("是不是得有法务部才行", ["eligibility"]),
+    ("那6项能办的事情到底是哪6项", ["items"]),
+    ("这130项都有哪些？有清单吗", ["items"]),
+    ("我们要办股权变更，在不在里面", ["items"]),
+    ("后来出了具体实施办法没", ["later"]),
+    ("具体找金融办哪位", ["contact"]),
+    ("What's the website for online filing?", ["contact"]),
+    ("How often do they hold the meeting?", ["duration"]),
+    ("Is there a listing fee?", ["fee"]),
+    ("要先交个书面申请吗", ["materials"]),
 ])
 def test_details_asked(question, expected):
     assert names(question) == expected
@@ -40,6 +51,10 @@ def test_details_asked(question, expected):
     "申请材料能不能少交一些",                # fewer papers, not which
     "Which department is in charge of VAT invoices?",
     "门口贴着网格员的电话，网格员是管什么的",  # a number mentioned, not asked for
+    "我们是外资企业，能享受哪些政策",          # the plan's own list, not a rule
+    "现在税和各种费能不能合在一起报",          # taxes and fees, not a charge asked
+    "分别是哪些部门负责",                     # who, not a list's entries
+    "Does the district adjust how often it checks firms by credit rating?",
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
@@ -80,3 +95,13 @@ def test_whether_there_is_money(measure, states):
     details = asked_details("参加这个有没有补贴？", 2021)
     assert [d.name for d in details] == ["support"]
     assert (unstated(details, measure) is None) == states
+
+
+@pytest.mark.parametrize(("measure", "states"), [
+    ("加大对中小微企业的首贷支持", True),      # the asker's kind is named
+    ("确保企业增值税留抵退税等优惠政策应享尽享", False),
+])
+def test_whether_the_askers_kind_qualifies(measure, states):
+    [kind] = asked_details("我们是小微企业，能申请首贷吗", 2021)
+    assert kind.name == "eligibility"
+    assert (unstated([kind], measure) is None) == states

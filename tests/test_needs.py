@@ -47,6 +47,22 @@ def test_a_bare_follow_on_question_joins_the_need_before_it(split):
     assert len(needs) == 1 and "找谁" in needs[0].text and "找谁" in needs[0].question
 
 
+def test_an_alternative_goes_on_with_the_question_before_it(split):
+    needs, _ = split("电子营业执照要自己另外申请吗？还是开办的时候一起给？收费吗")
+    assert len(needs) == 1 and "收费" in needs[0].question
+
+
+def test_a_question_reported_in_the_story_is_not_asked(split):
+    needs, _ = split("从外地招来一个工程师，他天天问我什么时候能过来。工作许可一般要等多久？")
+    assert len(needs) == 1
+    assert "问我" not in needs[0].question and "多久" in needs[0].question
+
+
+def test_how_long_asks(split):
+    needs, _ = split("设计方案容缺审批的话，后补的材料最晚多久要交上去")
+    assert "多久" in needs[0].text
+
+
 def test_the_question_part_excludes_the_story(split):
     needs, _ = split("我们公司上周六在行政服务中心门口排了很久的队。营业执照变更能网上办吗？")
     assert needs[0].question.startswith("营业执照变更")

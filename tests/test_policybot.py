@@ -117,6 +117,15 @@ def test_partial_answer_names_the_missing_detail_and_related_measures(bot):
     assert all(r.section == "落实财产登记“全网通”改革" for r in answer.related)
 
 
+def test_a_detail_asked_after_an_answered_need_makes_the_message_partial(bot):
+    # The second question names no topic of its own: it asks a detail of the first, which
+    # measure 35 answers without stating the papers to bring.
+    answer = bot.ask("抵押登记现在是不是可以不见面办了？那去银行那边要带啥材料")
+    assert answer.coverage == "partial" and answer.citations == []
+    assert 35 in [r.measure for r in answer.related]
+    assert "方案未写明需要准备的材料" in answer.answer
+
+
 def test_list_question_cites_every_measure_on_the_topic(bot, plan):
     answer = bot.ask("知识产权保护方面，区里都有哪些措施？")
     numbers = cited(answer)
