@@ -50,7 +50,8 @@ def test_shipped_vectors_hold_every_bundled_passage_as_the_model_embeds_it():
     texts = [d.page_content for d in passages(plan, parse_queries(read_queries_text(path), plan))]
     known = VectorFile.read(vectors_path(path))
     e5 = make_embeddings()
-    assert {text_key(e5.spec, t) for t in texts} <= set(known.vectors)
+    assert {text_key(e5.spec, t) for t in texts} <= set(known.vectors), (
+        "the bundled plan changed: python -m vectorstore.vectorfile " + str(path))
     sample = texts[::37]
     fresh = np.asarray(e5.embed_documents(sample))
     shipped = np.stack([known.vectors[text_key(e5.spec, t)] for t in sample])
