@@ -96,3 +96,23 @@ def test_passages_embedded_in_chunks_side_by_side_equal_one_call(relief_texts: l
     together = e5._model.passage(relief_texts)
     np.testing.assert_allclose(np.asarray(e5.embed_documents(relief_texts)), together,
                                atol=1e-6)
+
+
+def test_an_edited_document_embeds_only_what_changed(tmp_path: Path, relief_texts: list[str]):
+    text = RELIEF.read_text(encoding="utf-8")
+    client = connect(tmp_path)
+    build_document(client, E5Embeddings(), "relief", text)
+    edited = text.replace("缓缴期最长6个月", "缓缴期最长9个月")
+    assert edited != text
+    model = Counted()
+    generation, built = build_document(client, model, "relief", edited)
+    assert built and library_state(client) == {"relief": generation}
+    plan = parse_plan(edited)
+    changed = [d.page_content for d in passages(plan, {}) if d.page_content not in relief_texts]
+    assert len(changed) == 1 and "9个月" in changed[0]
+    assert model.embedded == changed
+    fresh = collection_vectors(tmp_path)
+    scratch = tmp_path / "scratch"
+    build_document(connect(scratch), E5Embeddings(), "relief", edited)
+    for key, vector in collection_vectors(scratch).items():
+        np.testing.assert_allclose(fresh[key], vector, atol=1e-6)

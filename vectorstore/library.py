@@ -191,7 +191,7 @@ def build_document(client: ClientAPI, embeddings: ModelEmbeddings, doc_id: str, 
     queries_text: its sample-question file (see ``ingest.queries``), if it has one.
     progress: called with (documents embedded so far, total).
     known: passage vectors already computed (see :mod:`vectorstore.vectorfile`): the texts
-    they hold are not embedded again.
+    they hold, and those of the document's current generation, are not embedded again.
     Returns the generation name and whether the library changed (a complete earlier generation
     is switched back to without embedding anything).
     """
@@ -212,6 +212,11 @@ def build_document(client: ClientAPI, embeddings: ModelEmbeddings, doc_id: str, 
     if generation not in existing or not complete:
         if generation in existing:
             client.delete_collection(generation)
+        # A document replaced by an edited version embeds only the texts that changed.
+        current = state.get(doc_id)
+        if current in existing:
+            known = VectorFile.stored(client.get_collection(current), embeddings.spec).merged(
+                known or VectorFile())
         embed(client, KnownEmbeddings(embeddings, known or VectorFile()), generation, plan,
               queries, progress)
         registry.upsert(ids=[generation], documents=[text], embeddings=[[0.0]],

@@ -1,5 +1,5 @@
-"""Passage vectors kept beside a document file (``<stem>.vectors.npz``), so that ingesting it
-embeds only the texts they do not hold.
+"""Passage vectors kept beside a document file (``<stem>.vectors.npz``), or in the generation a
+document replaces, so that ingesting it embeds only the texts they do not hold.
 
 Embedding is most of an ingest's cost (the bundled plan's 300 passages take ~18 s of CPU); the
 bundled plan ships its vectors. Each vector is keyed by the model's spec and a hash of the
@@ -17,6 +17,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+from chromadb.api.models.Collection import Collection
 
 from vectorstore.embeddings import ModelEmbeddings
 
@@ -49,6 +50,20 @@ class VectorFile:
             return cls()
         with np.load(path) as data:
             return cls(dict(zip(data["keys"].tolist(), data["vectors"], strict=True)))
+
+    @classmethod
+    def stored(cls, collection: Collection, spec: str) -> VectorFile:
+        """The vectors a generation's collection holds, if the model named spec built it (none
+        otherwise)."""
+        if (collection.metadata or {}).get("embeddings") != spec:
+            return cls()
+        record = collection.get(include=["documents", "embeddings"])
+        return cls({text_key(spec, t): np.asarray(v, dtype=np.float32)
+                    for t, v in zip(record["documents"], record["embeddings"], strict=True)})
+
+    def merged(self, other: VectorFile) -> VectorFile:
+        """These vectors and other's."""
+        return VectorFile({**self.vectors, **other.vectors})
 
     def write(self, path: Path) -> None:
         keys = sorted(self.vectors)
