@@ -8,6 +8,7 @@ plan's own vocabulary.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -16,6 +17,10 @@ from functools import lru_cache
 
 import jieba
 import zhconv
+
+# Characters are read one by one, a question's and the plan's terms' alike, so pypinyin's phrase
+# dictionary (~45 MB in every worker) is left unloaded; pypinyin reads this when imported.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 from pypinyin import lazy_pinyin
 
 from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, TYPOS

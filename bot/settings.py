@@ -24,9 +24,12 @@ class Settings(BaseSettings):
     fast: bool = Field(True, validation_alias="POLICYBOT_FAST",
                        description="Search the index's vectors in memory (exact cosine); 0 is "
                                    "the earlier path, Chroma's HNSW index")
-    embed_threads: int | None = Field(None, ge=1, validation_alias="POLICYBOT_EMBED_THREADS",
-                                      description="Threads of the embedding engine; all cores "
-                                                  "when unset (serve sets cores / workers)")
+    # One thread a call by default: a call spread over the cores of a busy machine waits on its
+    # slowest thread (a question one at a time took ~3× as long with two threads under load).
+    # A server's many requests at once keep more threads busy: serve sets cores ÷ workers.
+    embed_threads: int = Field(1, ge=1, validation_alias="POLICYBOT_EMBED_THREADS",
+                               description="Threads of one call of the embedding engine "
+                                           "(serve sets cores / workers)")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
                                     description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")

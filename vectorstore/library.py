@@ -35,6 +35,7 @@ from ingest.formats import read_document
 from ingest.plan import Measure, Plan, parse_plan
 from ingest.queries import SampleQueries, parse_queries, read_queries_text
 from vectorstore.embeddings import ModelEmbeddings
+from vectorstore.vectorfile import KnownEmbeddings, VectorFile, vectors_path
 
 REGISTRY = "policybot-registry"
 GENERATION_PREFIX = "policybot-generation-"
@@ -180,7 +181,8 @@ def document_record(doc_id: str, generation: str, metadata: dict) -> DocumentRec
 
 def build_document(client: ClientAPI, embeddings: ModelEmbeddings, doc_id: str, text: str,
                    queries_text: str | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> tuple[str, bool]:
+                   progress: Callable[[int, int], None] | None = None,
+                   known: VectorFile | None = None) -> tuple[str, bool]:
     """Add a document to the library, or replace the one with the same id.
 
     client: Chroma client. embeddings: the model to embed measures with.
@@ -188,6 +190,8 @@ def build_document(client: ClientAPI, embeddings: ModelEmbeddings, doc_id: str, 
     measure is found raises PlanFormatError before anything is written.
     queries_text: its sample-question file (see ``ingest.queries``), if it has one.
     progress: called with (documents embedded so far, total).
+    known: passage vectors already computed (see :mod:`vectorstore.vectorfile`): the texts
+    they hold, and those of the document's current generation, are not embedded again.
     Returns the generation name and whether the library changed (a complete earlier generation
     is switched back to without embedding anything).
     """
@@ -208,7 +212,13 @@ def build_document(client: ClientAPI, embeddings: ModelEmbeddings, doc_id: str, 
     if generation not in existing or not complete:
         if generation in existing:
             client.delete_collection(generation)
-        embed(client, embeddings, generation, plan, queries, progress)
+        # A document replaced by an edited version embeds only the texts that changed.
+        current = state.get(doc_id)
+        if current in existing:
+            known = VectorFile.stored(client.get_collection(current), embeddings.spec).merged(
+                known or VectorFile())
+        embed(client, KnownEmbeddings(embeddings, known or VectorFile()), generation, plan,
+              queries, progress)
         registry.upsert(ids=[generation], documents=[text], embeddings=[[0.0]],
                         metadatas=[registry_metadata(doc_id, plan, embeddings.spec)])
         if queries:
@@ -224,14 +234,20 @@ def embed(client: ClientAPI, embeddings: ModelEmbeddings, generation: str, plan:
     """Write a generation's collection: a document per measure and per sample-question set."""
     store = Chroma(client=client, collection_name=generation, embedding_function=embeddings,
                    collection_metadata={"hnsw:space": "cosine", "embeddings": embeddings.spec})
-    documents = [measure_document(m, plan) for m in plan.measures]
-    documents += [d for m in plan.measures if m.number in queries
-                  for d in query_documents(m, queries[m.number])]
+    documents = passages(plan, queries)
     for start in range(0, len(documents), BATCH):
         batch = documents[start:start + BATCH]
         store.add_documents(batch, ids=[d.id for d in batch])
         if progress:
             progress(start + len(batch), len(documents))
+
+
+def passages(plan: Plan, queries: dict[int, SampleQueries]) -> list[Document]:
+    """What a generation's collection holds: a document per measure and per sample-question
+    set."""
+    documents = [measure_document(m, plan) for m in plan.measures]
+    return documents + [d for m in plan.measures if m.number in queries
+                        for d in query_documents(m, queries[m.number])]
 
 
 def registry_metadata(doc_id: str, plan: Plan, spec: str) -> dict:
@@ -266,10 +282,10 @@ def switch(client: ClientAPI, registry: Collection, state: dict[str, str]) -> No
 def index_file(client: ClientAPI, embeddings: ModelEmbeddings, path: Path,
                doc_id: str | None = None,
                progress: Callable[[int, int], None] | None = None) -> tuple[str, bool]:
-    """Index a document file (.txt, .md, .docx, .pdf, .html) with the sample questions beside
-    it (if any).
+    """Index a document file (.txt, .md, .docx, .pdf, .html) with the sample questions and the
+    passage vectors beside it (if any).
 
     doc_id: its id in the library; the file's stem when None.
     """
     return build_document(client, embeddings, doc_id or document_id(path), read_document(path),
-                          read_queries_text(path), progress)
+                          read_queries_text(path), progress, VectorFile.read(vectors_path(path)))

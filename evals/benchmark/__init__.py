@@ -2,7 +2,8 @@
 
     .venv/bin/python -m evals.benchmark [--seconds 15] [--long-requests 10000]
 
-On this machine it measures: cold ingest (``policybot ingest`` into an empty home); in-process
+On this machine it measures: cold ingest (``policybot ingest`` into an empty home, of the
+plan as shipped, with its passage vectors, and of a copy without them); in-process
 ``ask()`` latency over the dev and test gold questions, with the earlier path
 (``POLICYBOT_FAST=0``) and the current one interleaved question by question, and a profile of
 each; BM25-only against hybrid retrieval; HTTP throughput and latency of ``policybot serve``

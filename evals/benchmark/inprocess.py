@@ -7,6 +7,7 @@ import cProfile
 import io
 import os
 import pstats
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from evals.benchmark import GOLD_FILES, PATHS, ROOT, WARM_UP
 from evals.benchmark.driver import elapsed_ms, percentile
+from vectorstore.library import BUNDLED_ID
 
 if TYPE_CHECKING:
     from bot.policybot import PolicyBot
@@ -26,12 +28,26 @@ BM25_ONLY = "BM25 only"
 HYBRID = "hybrid (BM25 + dense, RRF)"
 PROFILE_LINES = 12
 
-def cold_ingest(home: Path) -> float:
-    """Wall time of ``policybot ingest`` (the bundled plan) into an empty home, in seconds."""
+def cold_ingest(home: Path, scratch: Path | None = None) -> float:
+    """Wall time of ``policybot ingest`` (the bundled plan) into an empty home, in seconds.
+
+    scratch: a directory to copy the plan and its sample questions into, without its
+    passage vectors, so that every passage is embedded; None ingests the plan as shipped.
+    """
+    from ingest.plan import bundled_plan_path
+    from ingest.queries import queries_path
+
     env = {**os.environ, "POLICYBOT_HOME": str(home)}
+    command = [sys.executable, "-m", "api.cli", "ingest"]
+    if scratch:
+        plan = bundled_plan_path()
+        scratch.mkdir(parents=True, exist_ok=True)
+        for source in (plan, queries_path(plan)):
+            shutil.copy(source, scratch / source.name)
+        command += [str(scratch / plan.name), "--id", BUNDLED_ID]
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "api.cli", "ingest"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=900)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"ingest failed:\n{result.stderr}")
