@@ -196,12 +196,11 @@ class PolicyBot:
         pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
         # Measures are keyed by (document, number): a message's needs may rest on several.
-        # A partial message cites nothing: the measures its answered needs rest on are related
-        # like the others (often the very measure whose detail was asked).
-        used = unique((o.document, n) for o in outcomes if o.coverage != "none"
-                      for n in o.measures)
-        cited = used if coverage == "answered" else []
-        related = used if coverage == "partial" else []
+        # A partial message cites nothing: the measures its answered needs rest on are then
+        # related like the others.
+        cited = unique(measures(outcomes, "answered")) if coverage == "answered" else []
+        related = [m for m in unique(measures(outcomes, "answered") + measures(outcomes, "partial"))
+                   if m not in cited]
         if kept := cited or related:
             # A follow-up continues from the first document the answer rests on.
             document = kept[0][0]
@@ -429,10 +428,18 @@ def best(outcomes: list[Outcome]) -> Coverage:
 
 
 def overall(outcomes: list[Outcome]) -> Coverage:
-    """A message asking a detail the documents leave out is partial, whatever its other
-    needs; else it is answered when any need is (a need outside them is said so in the
-    answer), else none."""
-    return "partial" if any(o.coverage == "partial" for o in outcomes) else best(outcomes)
+    """A message is partial when it asks a detail the documents leave out of a measure that
+    answers another of its needs ("可以不见面办吗？要带啥材料"); else it has the best
+    coverage of its needs (a need on another topic left out is said so in the answer)."""
+    answered = set(measures(outcomes, "answered"))
+    if answered & set(measures(outcomes, "partial")):
+        return "partial"
+    return best(outcomes)
+
+
+def measures(outcomes: list[Outcome], coverage: Coverage) -> list[tuple[str, int]]:
+    """The (document, measure) pairs the outcomes of one coverage rest on, in order."""
+    return [(o.document, n) for o in outcomes if o.coverage == coverage for n in o.measures]
 
 
 def interleave(rankings: list[list[tuple[str, Hit]]]) -> list[tuple[str, Hit]]:
