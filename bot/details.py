@@ -24,7 +24,7 @@ MONEY = pattern(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元|万|块)",
                 # A share of a charge (收费下调20%, 利息的50%): a percentage alone often
                 # measures something else (办事比例达到95%).
                 r"(?:费|率|租金|利息|贴息|补贴|补助|返还)[^，。；]{0,12}\d+(?:\.\d+)?\s*[%％]",
-                r"\d+(?:\.\d+)?\s*[%％]\s*(?:给予|的)?(?:补贴|补助|贴息|奖励|返还)",
+                r"\d+(?:\.\d+)?\s*[%％]\s*(?:给予|的)?(?:一次性)?(?:补贴|补助|贴息|奖励|返还)",
                 # A per-mille is a rate of a charge (日费率不高于0.1‰).
                 r"\d+(?:\.\d+)?\s*‰")
 DURATION = pattern(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?"

@@ -49,6 +49,15 @@ def test_english_keywords(analyzer):
     assert "注销" in query.keywords
 
 
+def test_general_policy_terms_in_english_only_when_the_document_uses_them(tokenizer):
+    notice = QueryAnalyzer(set(), "发放夜间消费券，按实际年租金的30%给予补贴")
+    query = notice.run("Are there vouchers or rent subsidies for night-time shops?")
+    assert {"消费券", "夜间", "租金", "补贴"} <= set(query.keywords.split())
+    # a document that never says 消费券 is not asked for it
+    plan = QueryAnalyzer(set(), "推行企业开办一网通办")
+    assert "消费券" not in plan.run("Are there vouchers?").keywords
+
+
 def test_language():
     assert language("What does the tax bureau do?") == "en"
     assert language("税务局 tax") == "zh"
