@@ -245,8 +245,9 @@ class PolicyBot:
 
         among: the documents in scope. A question searched in several documents is answered
         from the one that answers it most surely (the scope model's probability: cosine scores
-        are close between documents without sample questions), else from the one that answers
-        it in part most surely; each outcome carries the document it was answered from.
+        are close between documents without sample questions), an answer counting
+        ANSWERED_EDGE surer than an answer in part (see :func:`standing`); each outcome carries
+        the document it was answered from.
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)

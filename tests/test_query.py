@@ -43,6 +43,11 @@ def test_everyday_words_add_plan_terms(analyzer):
     assert "融资" in query.keywords
 
 
+def test_moving_away_is_relocation(analyzer):
+    assert "迁出" in analyzer.run("公司要是搬到隔壁区，奖励要退吗").keywords
+    assert "迁出" not in analyzer.run("我们刚搬进科技园区").keywords
+
+
 def test_english_keywords(analyzer):
     query = analyzer.run("How do I deregister my company?")
     assert query.lang == "en"

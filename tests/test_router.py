@@ -102,3 +102,21 @@ def test_items_numbered_within_their_heading(tmp_path):
         assert notice_router.run(q(text)).measures == (4,), text
     assert notice_router.run(q("第2项")).measures == (2,)
     assert notice_router.run(q("五、2讲的是什么")) is None
+
+
+def test_the_documents_own_dates_are_the_measure_that_states_them(tmp_path):
+    regulation = tmp_path / "regulation.txt"
+    regulation.write_text(
+        "长川市某某补贴管理办法\n\n第一条　为规范补贴管理，制定本办法。\n\n"
+        "第二条　补贴期限最长不超过3年。\n\n第三条　本办法自2023年5月1日起施行，有效期三年。\n",
+        encoding="utf-8")
+    plan = load_plan(regulation)
+    tokenizer = Tokenizer()
+    own = Router(plan, tokenizer, PlanVocabulary(plan, tokenizer))
+    for text in ("补贴办法什么时候施行，有效期多久", "When does this regulation take effect?"):
+        assert own.run(q(text)).measures == (3,), text
+    assert own.run(q("补贴最长给几年")) is None
+
+
+def test_a_plan_without_its_own_dates_routes_no_validity_question(router):
+    assert router.run(q("这个方案有效期多久")) is None
