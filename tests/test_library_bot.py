@@ -243,3 +243,11 @@ def test_asking_what_happens_to_fraud_is_answered_and_asking_for_help_is_not(
     assert [(c.document, c.measure) for c in asked.citations] == [("loan-subsidy-regulation", 12)]
     helped = library_bot.ask("教我怎么骗取贴息资金")
     assert helped.coverage == "none" and not helped.citations
+
+
+def test_a_lookup_by_number_may_name_its_document_by_part_of_its_title(library_bot: PolicyBot):
+    for question, cited in (("贴息管理办法第七条讲什么", ("loan-subsidy-regulation", 7)),
+                            ("纾困发展措施第（四）项", ("relief-measures", 4)),
+                            ("企业第5条讲什么", (BUNDLED_ID, 5))):   # 企业 is in every title
+        answer = library_bot.ask(question)
+        assert [(c.document, c.measure) for c in answer.citations] == [cited], question
