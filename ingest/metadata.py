@@ -69,7 +69,13 @@ def read_metadata(head: list[str], lines: list[str]) -> Metadata:
     dated = NUMBER_DATE_RE.search(numbered)
     date = (signing_date(lines[signed]) if signed is not None
             else dated["date"] if dated else "")
-    issuers = issuers_of(lines, signed) if signed is not None else ()
+    if signed is not None:
+        issuers = issuers_of(lines, signed)
+    else:
+        # The offices named above the title issue it: a rule often opens with
+        # 某某区人民政府办公室 and its number in brackets, and is signed by no one.
+        above = head[:head.index(title)] if title in head else []
+        issuers = tuple(line for line in above if is_org_line(line))
     valid_from, valid_until = validity("".join(lines), date)
     return Metadata(title, number, date, issuers, preamble_of(head, title), valid_from,
                     valid_until)
