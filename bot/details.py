@@ -23,11 +23,15 @@ MONEY = pattern(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元|万|块)",
                 "免费|不收费|零收费|减免|免收|减半收取",
                 # A share of a charge (收费下调20%, 利息的50%): a percentage alone often
                 # measures something else (办事比例达到95%).
-                r"(?:收费|费用|费率|租金|利息|利率|贴息|补贴)[^，。；]{0,12}\d+(?:\.\d+)?\s*%")
+                r"(?:费|率|租金|利息|贴息|补贴|补助|返还)[^，。；]{0,12}\d+(?:\.\d+)?\s*[%％]",
+                r"\d+(?:\.\d+)?\s*[%％]\s*(?:给予|的)?(?:一次性)?(?:补贴|补助|贴息|奖励|返还)",
+                # A per-mille is a rate of a charge (日费率不高于0.1‰).
+                r"\d+(?:\.\d+)?\s*‰")
 DURATION = pattern(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?"
                    "(?:工作日|天|日|小时|分钟|周|星期|月|年)",
                    "当天|当日|即时|立等|限时|最多跑一次|一次办成|每(?:年|季度?|月|周|半年)")
-CLOCK = pattern(r"\d{1,2}[:：]\d{2}", r"\d{1,2}\s*点(?!击)", r"[上下]午\s*\d")
+CLOCK = pattern(r"\d{1,2}[:：]\d{2}", r"\d{1,2}\s*点(?!击)", r"[上下]午\s*\d",
+                r"\d{1,2}\s*时(?![间期限代候效段])")
 # A figure with its unit or a share; a name with digits in it ("3+5+X") states no figure.
 COUNT = pattern(r"\d+(?:\.\d+)?\s*(?:[%％]|[\u4e00-\u9fff])",
                 r"[一二三四五六七八九十百两]+\s*(?:项|个|次|家|条|批|类|种|场|%|成|倍)",
@@ -88,7 +92,9 @@ DETAILS: tuple[Detail, ...] = (
         "[\u4e00-\u9fff]{1,3}(?<![各种些税收付缴花经消])费(?:用)?"
         "(?:是|要|多少|谁出|谁付|自己出|贵|吗|么|能不能|能否|可以)",
         "(?:要不要|需不需要|用不用|得不得)(?:交|付|缴)|交.{0,4}费(?:吗|么|不)",
-        "(?:注册资本|资金|资本|本金|资产|营业额|营收|收入|流水|税额|销售额).{0,6}(?:多少|几)",
+        # "资金能周转几天" asks a duration, not an amount.
+        "(?:注册资本|资金|资本|本金|资产|营业额|营收|收入|流水|税额|销售额).{0,6}(?:多少|几)"
+        "(?!个?(?:工作日|天|日|月|年|小时|周|星期))",
         # "pay taxes and fees online" names fees without asking what they are.
         r"how much|what (?:is|are) the (?:fee|cost|price|charge)s?|"
         r"\b(?:any|a)\s+(?:\w+\s+)?(?:fee|charge)s?\b",
@@ -108,7 +114,7 @@ DETAILS: tuple[Detail, ...] = (
         # An address asked for, not one being changed ("营业执照上地址要改").
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
         "哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
-        "怎么走|坐地铁|停车|网址|网站是|官网|邮箱|二维码|公众号叫",
+        "怎么走|坐地铁|停车(?:场|位)?(?:在哪|方不方便|好不好停)|好停车|网址|网站是|官网|邮箱|二维码|公众号叫",
         # A number asked for, not one mentioned ("楼里贴了个楼长电话，楼长是干嘛的").
         "(?:电话|热线|手机号|联系方式)(?:是|多少|号码|呢|有吗|给|发)|(?:什么|哪个|有没有)(?:电话|热线|联系方式)",
         "(?:给|要|求|留)(?:个|一下|一个)?(?:电话|联系方式)|打(?:什么|哪个)?(?:电话|热线)|电话(?:吗|么)",
@@ -127,21 +133,31 @@ DETAILS: tuple[Detail, ...] = (
         r"who is the contact|download (?:link|the app)",
         "where (?:is|are) (?:the|it)|where exactly|exactly where|located|how do i get there",
         "who exactly is|how (?:do|can|should) (?:i|we) (?:reach|contact)",
-        r"where (?:do|can|should) (?:i|we) (?:download|get|find) (?:it|the app)"), None),
+        r"where (?:do|can|should) (?:i|we) (?:download|get|find) (?:it|the app)"),
+        # A number to call (依托12345热线), a web address, or a labelled contact.
+        pattern(r"(?<![\d.])\d{5,}(?![\d.]*\s*(?:元|万|亿|人|个|家|户|平方|吨|[%％]))",
+                r"\d{3,4}-\d{7,8}", r"www\.|https?://", r"(?:地址|电话|网址|邮箱)[:：]")),
     Detail("materials", "需要准备的材料或表格", "which documents, forms or materials to bring",
            pattern(
         # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
         "(?:什么|哪些|啥)(?:材料|资料|证件|文件|手续)|材料(?:有哪些|清单|都有啥)",
-        "(?:带|准备|提交|交)(?:什么|哪些|啥)|模板|范本|样表|表格.{0,4}下载",
-        "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)",
-        "(?:全文|原文)(?:在|去)?(?:哪|哪里)|发(?:我|给我)(?:看看|一份|一下)",
+        "(?:带|准备|提交|交)(?:什么|哪些|啥)",
         "(?:要|需要)带.{0,10}(?:吗|么)|带.{0,6}(?:原件|复印件|身份证|公章)",
         "(?:要|需要|得)(?:先)?(?:交|提交|递交|写)(?:个|一份|份)?[^。？?，,]{0,8}"
         "(?:申请书|书面申请|材料|报告|证明|表)(?:吗|么|不)",
-        "(?:哪|哪里|哪儿)(?:能|可以)?(?:看|查|找|下载)(?:到)?(?:全文|原文)",
         "paperwork|what documents|which documents|what to bring|what materials",
-        "documents? (?:do i|should i|are) (?:need|required|bring)|template|form to download"),
-        None),
+        "documents? (?:do i|should i|are) (?:need|required|bring)"),
+        # A measure that lists the papers ("申报单位应当提交下列材料：（一）…").
+        pattern("(?:提交|提供|报送|携带|准备)(?:下列|以下|如下)(?:申请|申报)?(?:材料|资料|文件|证件)",
+                "(?:申请|申报)?材料(?:包括|如下|清单)[:：]")),
+    # A form or text to fetch, which a measure listing the papers still does not give.
+    Detail("forms", "需要准备的材料或表格", "which documents, forms or materials to bring",
+           pattern(
+        "模板|范本|样表|表格.{0,4}下载",
+        "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)",
+        "(?:全文|原文)(?:在|去)?(?:哪|哪里)|发(?:我|给我)(?:看看|一份|一下)",
+        "(?:哪|哪里|哪儿)(?:能|可以)?(?:看|查|找|下载)(?:到)?(?:全文|原文)",
+        "template|form to download"), None),
     ELIGIBILITY := Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",

@@ -4,7 +4,8 @@ answer says which document it rests on.
 A question names a document by its 文号 (长府办发〔2023〕5号, or 5号文 with its year), by its
 title in 《》 or in full, or by its year and a word of its title that the other documents'
 titles lack ("2023年措施第四项"). Topic words alone name no document: "贷款贴息" is a
-question for search, which looks in every document.
+question for search, which looks in every document; only a lookup by number may name its
+document by a part of its title ("成长奖励管理办法第九条").
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from bot.answer import document_label
 from ingest.plan import Plan
 
 YEAR = re.compile(r"(20\d\d)\s*年?")
+# A lookup by number may name its document by a part of its title this long that no other
+# title shares ("成长奖励管理办法第九条", "夜间经济通知第3项").
+TITLE_PART = 4
 TITLE_WORD = re.compile(r"措施|办法|通知|方案|意见|规定|细则|决定")
 BRACKETED = re.compile(r"《([^》]+)》")
 
@@ -80,6 +84,21 @@ class DocumentNames:
         kinds = [set(TITLE_WORD.findall(n.plan.title)) for n in names]
         self._kinds = {n.id: {k for k in mine if sum(k in other for other in kinds) == 1}
                        for n, mine in zip(names, kinds, strict=True)}
+
+    def partly_named(self, text: str, among: list[str]) -> list[str]:
+        """The ids (of those in among) whose title shares with the text a run of TITLE_PART
+        characters or more that no other title (of those in among) has."""
+        plain = loose(text)
+        titles = {n.id: loose(n.plan.title) for n in self.names if n.id in among}
+
+        def own_part(document: str) -> bool:
+            title = titles[document]
+            return any(plain[i:i + TITLE_PART] in title
+                       and not any(plain[i:i + TITLE_PART] in other
+                                   for d, other in titles.items() if d != document)
+                       for i in range(len(plain) - TITLE_PART + 1))
+
+        return [d for d in titles if own_part(d)]
 
     def named(self, text: str, among: list[str]) -> list[str]:
         """The ids (of those in among) of the documents the question names, best first; empty

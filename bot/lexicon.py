@@ -84,6 +84,8 @@ COLLOQUIAL: dict[str, str] = {
     "抵押贷款": "抵押登记融资", "创业": "创新创业", "信用分": "信用评价", "黑名单": "失信惩戒",
     "检查": "抽查监管", "查企业": "抽查监管", "上门检查": "抽查监管",
     "发奖": "表彰", "颁奖": "表彰", "评奖": "表彰", "表扬": "表彰", "评优": "表彰评选",
+    # Two grants for one thing: documents say whether they may be 重复享受 (就高不重复).
+    "叠加": "重复享受", "同时享受": "重复享受", "一起拿": "重复享受", "两头拿": "重复享受",
     "邮寄": "快递", "寄过来": "快递", "寄到": "快递", "寄回": "快递", "寄证": "产证快递",
 }
 
@@ -150,4 +152,28 @@ ENGLISH: dict[str, str] = {
     "dispute": "纠纷", "law": "法治法律", "legal": "法律", "government contract": "政府合同",
     "e-invoice": "电子发票", "electronic invoice": "电子发票", "payment": "支付",
     "treasury": "国库支付",
+}
+
+# English words → the general terms of policy documents on enterprise support (money, rent,
+# social insurance, deadlines, night-time trade…), for documents other than the bundled plan.
+# Unlike ENGLISH, a term is added only when the document uses it: a word the document never
+# uses cannot match it, and would only dilute the share of the question the document knows.
+POLICY_ENGLISH: dict[str, str] = {
+    "subsid": "补贴 补助 贴息", "allowance": "补贴 补助", "award": "奖励", "reward": "奖励",
+    "bonus": "奖励", "one-off": "一次性", "one-time": "一次性", "lump sum": "一次性",
+    "above-designated-size": "规模以上 规上 升规", "above designated size": "规模以上 规上 升规",
+    "above-scale": "规模以上 规上 升规", "industrial": "工业", "rent": "租金 房租",
+    "premises": "房屋 用房", "state-owned": "国有", "interest": "利息 贴息",
+    "guarantee fee": "担保费", "voucher": "消费券", "consumption": "消费", "night": "夜间",
+    "parking": "停车", "public transport": "公交", "last bus": "公交 末班车", "buses": "公交",
+    "social insurance": "社会保险 社保", "unemployment insurance": "失业保险",
+    "job retention": "稳岗", "job-retention": "稳岗", "training": "培训",
+    "graduate": "高校毕业生", "hire": "招用 录用", "hiring": "招用 录用",
+    "sole proprietor": "个体工商户", "self-employed": "个体工商户",
+    "individual business": "个体工商户", "flagship": "旗舰店 首店", "first store": "首店",
+    "revenue": "营业收入", "turnover": "营业收入", "patrol": "巡逻 治安", "police": "公安 治安",
+    "hotline": "热线", "night market": "夜市 市集", "working day": "工作日",
+    "public notice": "公示", "publicity period": "公示", "fraud": "骗取 虚报 冒领",
+    "pay back": "退回 追回", "repay": "退回 追回", "validity": "有效期 施行",
+    "expire": "有效期",
 }

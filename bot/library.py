@@ -106,6 +106,8 @@ class Library:
             return Choice(tuple(named))
         candidates = named or among
         if measure_numbers(text):
+            if not named and len(titled := self.names.partly_named(text, among)) == 1:
+                return Choice(tuple(titled))
             if not named and BUNDLED_ID in candidates:
                 return Choice((BUNDLED_ID,))
             return Choice((), tuple(candidates))

@@ -74,7 +74,7 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
     # Homophones are corrected towards the plan's longer words and its section titles.
     terms = {w for m in plan.measures for w in tokenizer.words(m.text) if len(w) >= 3}
     terms |= {s.title for s in plan.sections}
-    analyzer = QueryAnalyzer(terms)
+    analyzer = QueryAnalyzer(terms, " ".join(m.text for m in plan.measures))
 
     def names_topic(text: str) -> bool:
         return any(vocabulary.names_topic(t) for t in tokenizer.tokens(text))

@@ -47,6 +47,10 @@ from vectorstore.store import MeasureIndex, connect
 
 # A partial answer points to the closest measures only.
 MAX_RELATED = 2
+# Between documents, an answer beats a partial answer unless the partial one is surer of the
+# topic by more than this (P(in scope)): a document that has the topic but not the detail
+# asked is a better answer than one that merely states some figure on another topic.
+ANSWERED_EDGE = 0.25
 
 
 class InvalidQuestion(ValueError):
@@ -241,8 +245,9 @@ class PolicyBot:
 
         among: the documents in scope. A question searched in several documents is answered
         from the one that answers it most surely (the scope model's probability: cosine scores
-        are close between documents without sample questions), else from the one that answers
-        it in part most surely; each outcome carries the document it was answered from.
+        are close between documents without sample questions), an answer counting
+        ANSWERED_EDGE surer than an answer in part (see :func:`standing`); each outcome carries
+        the document it was answered from.
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)
@@ -271,9 +276,7 @@ class PolicyBot:
             earlier = previous if previous and previous.document == document else None
             needs, outcomes, last = self.respond(pipeline, query, earlier)
             tried.append((pipeline, query, needs, outcomes, last))
-        rank = {"answered": 0, "partial": 1, "none": 2}
-        pipeline, query, needs, outcomes, last = min(
-            tried, key=lambda t: (rank[best(t[3])], -surest(t[3])))
+        pipeline, query, needs, outcomes, last = max(tried, key=lambda t: standing(t[3]))
         outcomes = [replace(o, document=pipeline.document) for o in outcomes]
         if len(needs) > 1 and len(outcomes) == len(needs):
             outcomes = [self.elsewhere(library, order, pipeline, need, o, query.lang)
@@ -283,8 +286,9 @@ class PolicyBot:
     def elsewhere(self, library: Library, order: list[str], pipeline: Pipeline, need: Need,
                   outcome: Outcome, lang: str) -> Outcome:
         """A need of several that the message's document does not answer, answered from the
-        first other document (in order) that does; else outcome when it is partial, else the
-        first other partial outcome; else outcome.
+        first other document (in order) that does, unless outcome is a partial answer surer of
+        the topic (see ANSWERED_EDGE); else outcome when it is partial, else the first other
+        partial outcome; else outcome.
 
         order: the documents in the order tried. pipeline: the message's document's.
         """
@@ -297,7 +301,8 @@ class PolicyBot:
                 continue
             found = self.resolve(other, other.analyzer.part(need.text, lang), need.question,
                                  None, need)
-            if found.coverage == "answered":
+            if found.coverage == "answered" and (
+                    partial is None or standing([found]) > standing([partial])):
                 return replace(found, document=document)
             if found.coverage == "partial" and partial is None:
                 partial = replace(found, document=document)
@@ -412,6 +417,14 @@ def refused(composer: AnswerComposer, ranking: list[Hit], lang: str, need: Need 
     message, which then gets the stock refusal)."""
     return Outcome("none", [], ranking, composer.none_answer(lang, need),
                    stock="" if need else "refusal")
+
+
+def standing(outcomes: list[Outcome]) -> tuple[bool, float]:
+    """How well a document answers a message, to choose between documents: any answer above
+    none, then the surest, an answer counting ANSWERED_EDGE surer than a partial one."""
+    coverage = best(outcomes)
+    edge = ANSWERED_EDGE if coverage == "answered" else 0.0
+    return coverage != "none", surest(outcomes) + edge
 
 
 def surest(outcomes: list[Outcome]) -> float:

@@ -23,7 +23,7 @@ import zhconv
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 from pypinyin import lazy_pinyin
 
-from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, TYPOS
+from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, POLICY_ENGLISH, TYPOS
 from ingest.plan import Plan
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -75,15 +75,20 @@ class QueryAnalyzer:
     terms: words of the plan that a homophone may be corrected to (with the domain terms);
     only Chinese words of three or more characters are used, since two-character homophones
     are too often real, different words.
+    wording: the document's text; the general policy terms for English words
+    (POLICY_ENGLISH) are added only when it uses them.
     """
 
-    def __init__(self, terms: set[str]) -> None:
+    def __init__(self, terms: set[str], wording: str = "") -> None:
         self._typo_re = alternation(TYPOS)
         # Spoken phrases come with fillers inside them: 被人抄 is 被抄, 不想干了 is 不干了.
         self._colloquial = [(re.compile(FILLER.join(map(re.escape, key))), terms)
                             for key, terms in COLLOQUIAL.items()]
         self._english = [(re.compile(rf"(?<![a-z]){re.escape(phrase)}"), terms)
                          for phrase, terms in ENGLISH.items()]
+        self._english += [(re.compile(rf"(?<![a-z]){re.escape(phrase)}"), used)
+                          for phrase, terms in POLICY_ENGLISH.items()
+                          if (used := " ".join(t for t in terms.split() if t in wording))]
         self._terms = terms | set(DOMAIN_TERMS)
         self._by_sound: dict[tuple[str, ...], str] = {}
         for word in sorted(self._terms, key=len):

@@ -24,6 +24,20 @@ MEASURE_PATTERNS = (
     re.compile(r"(?:措施|条目|measure|item|article|clause|point|no\.?|number|#)\s*(\d{1,3})(?!\d)",
                re.IGNORECASE),
 )
+# An item numbered within its heading (三、2, 第三部分第2项), in a document whose items restart
+# under every heading; its measures are labelled 第三部分第2项.
+ITEM_OF_PART = re.compile(rf"(?:第\s*)?({CN_NUMBER})\s*(?:部分|、)\s*(?:第\s*)?"
+                          rf"(\d{{1,2}}|{CN_NUMBER})(?![\d零〇一二两三四五六七八九十百]|\s*部分)")
+ITEM_LABEL = re.compile(rf"第({CN_NUMBER})部分第(\d{{1,2}})[项点条]")
+# Asking when the document itself takes effect or how long it holds.
+VALIDITY_QUESTION = re.compile(
+    r"(?:什么时候|何时|哪天|几号|哪一天|啥时候)(?:开始|起)?(?:施行|实施|生效)|有效期|"
+    r"(?:什么时候|何时|哪天|啥时候)(?:到期|失效|废止)|"
+    r"when (?:does|did|will) .{0,60}(?:take effect|come into force|expire)|valid until|"
+    r"how long (?:is|are) .{0,40}valid", re.IGNORECASE)
+# A measure stating the document's own validity ("本办法自2023年5月1日起施行，有效期三年").
+OWN_VALIDITY = re.compile(r"本(?:办法|措施|通知|方案|规定|细则|意见|决定|条例)[^。]{0,30}"
+                          r"(?:施行|实施|生效|有效期)")
 PART_PATTERN = re.compile(rf"第\s*({CN_NUMBER}|\d)\s*部分|part\s*(\d)\b", re.IGNORECASE)
 
 # Asking what a unit does, rather than asking about a topic.
@@ -93,14 +107,40 @@ class Router:
         self.plan = plan
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
+        self.items = {(chinese_numeral(m.group(1)), int(m.group(2))): measure.number
+                      for measure in plan.measures
+                      if (m := ITEM_LABEL.fullmatch(measure.label))}
+        validity = [m.number for m in plan.measures if OWN_VALIDITY.search(m.text)]
+        self.validity = validity[0] if len(validity) == 1 else None
 
     def run(self, query: Query) -> Route | None:
         """The route for this question, or None when it needs search."""
         text = query.text
-        numbers = [n for n in measure_numbers(text) if self.plan.measure(n)]
+        numbers = self.item_numbers(text) or [
+            n for n in measure_numbers(text) if self.plan.measure(n)]
         if numbers:
             return Route("measure", tuple(numbers))
+        # The document's own dates are in the one measure that states them.
+        if self.validity is not None and VALIDITY_QUESTION.search(text):
+            return Route("measure", (self.validity,))
         return self.department(query) or self.part_or_section(query)
+
+    def item_numbers(self, text: str) -> list[int]:
+        """The measures named as items of a heading (三、2), when the plan numbers its items
+        so."""
+        if not self.items:
+            return []
+        found = []
+        for m in ITEM_OF_PART.finditer(text):
+            item = m.group(2)
+            try:
+                key = (chinese_numeral(m.group(1)),
+                       int(item) if item.isdigit() else chinese_numeral(item))
+            except ValueError:
+                continue
+            if key in self.items and self.items[key] not in found:
+                found.append(self.items[key])
+        return found
 
     def department(self, query: Query) -> Route | None:
         units = [u for u in find_units(query.text) if any(

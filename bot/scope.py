@@ -59,6 +59,13 @@ NOT_OURS = re.compile(
     r"translate (?:this|it|the following)",
     re.IGNORECASE)
 
+# Asking what happens to those who break the rules is asking what a document provides (追回,
+# 取消资格…), not for help breaking them: "骗取补贴会怎样" is answered, "教我骗取补贴" is not.
+CONSEQUENCES = re.compile(
+    r"会(?:怎么样|怎样|如何)|会怎么(?:处理|处罚|罚|办)|(?:怎么|如何)(?:处理|处罚|处置|追责)|"
+    r"(?:什么|哪些|啥)(?:后果|处罚|处理|责任)|后果|追回|追究|"
+    r"what happens|consequences?|penalt(?:y|ies) for", re.IGNORECASE)
+
 SMALL_TALK_REASON = "small talk"
 # Greetings and thanks, refused only when that is all the message says.
 SMALL_TALK = re.compile(
@@ -186,9 +193,10 @@ class ScopeDetector:
         return bool(SMALL_TALK.match(query.text.strip()))
 
     def is_not_ours(self, query: Query) -> bool:
-        """True for a message asking what no document answers (see NOT_OURS); checked on the
-        whole message, since the rest of it only says more about that request."""
-        return bool(NOT_OURS.search(query.text))
+        """True for a message asking what no document answers (see NOT_OURS) and not what
+        the consequences are; checked on the whole message, since the rest of it only says
+        more about that request."""
+        return bool(NOT_OURS.search(query.text)) and not CONSEQUENCES.search(query.text)
 
     def run(self, query: Query, keyword_hits: list[Hit],
             dense_hits: list[Hit]) -> ScopeDecision:

@@ -45,9 +45,12 @@ def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
     """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
     keyword_hits, dense_hits, fused = rankings(pipeline, query)
     measures = pipeline.selector.run(query, fused) if fused else []
-    # The detail must be stated by the measure that answers best, not by any measure listed.
+    # The detail must be stated by the measure that answers best, not by any measure listed;
+    # of two measures that tie, the one that states it answers best.
     plan = pipeline.composer.plan
     missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
+    if missing and len(measures) == 2 and not unstated(details, plan.measure(measures[1]).text):
+        measures, missing = [measures[1], measures[0]], None
     return Search(keyword_hits, dense_hits, fused, measures, missing)
 
 

@@ -17,8 +17,11 @@ DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
 DATE_LINE_RE = re.compile(rf"^(?P<org>[^\d，。；：]*?)（?(?P<date>{DATE})）?(?:印发)?$")
 ORG_RE = re.compile(r"^[\u3400-\u9fff（）]{2,40}"
                     r"(?:办公室|办公厅|人民政府|委员会|局|委|办|厅|院|中心|联合会|协会)$")
-# Bracket forms vary (〔〕, [], ［］, （）); the number is given back with 〔〕.
-DOC_NUMBER_RE = re.compile(r"^([\u3400-\u9fff]{1,12})[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
+# Bracket forms vary (〔〕, [], ［］, （）); the number is given back with 〔〕. A rule often
+# gives it in brackets under its title, with the date it was issued
+# (（云湾府办规〔2024〕3号　2024年3月18日印发）).
+DOC_NUMBER_RE = re.compile(r"^[（(]?([\u3400-\u9fff]{1,12})[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
+NUMBER_DATE_RE = re.compile(rf"号\s*(?P<date>{DATE})(?:印发|发布|公布)?[）)]?$")
 KINDS = "办法|措施|方案|通知|规定|细则|意见|决定|条例|规则|计划|指引|指南|公告|通告|政策"
 TITLE_LINE_RE = re.compile(rf"^[^。，；：！？]{{2,60}}(?:{KINDS})$")
 ISSUED_TITLE_RE = re.compile(r"印发《(.+?)》")
@@ -59,11 +62,20 @@ def read_metadata(head: list[str], lines: list[str]) -> Metadata:
     lines: all lines of the document, for the date, the issuers and the validity clause.
     """
     title = title_of(head)
-    number = next((f"{m[1]}〔{m[2]}〕{m[3]}号" for line in head
-                   if (m := DOC_NUMBER_RE.match(line))), "")
+    numbered = next((line for line in head if DOC_NUMBER_RE.match(line)), "")
+    match = DOC_NUMBER_RE.match(numbered)
+    number = f"{match[1]}〔{match[2]}〕{match[3]}号" if match else ""
     signed = next((i for i, line in enumerate(lines) if signing_date(line)), None)
-    date = signing_date(lines[signed]) if signed is not None else ""
-    issuers = issuers_of(lines, signed) if signed is not None else ()
+    dated = NUMBER_DATE_RE.search(numbered)
+    date = (signing_date(lines[signed]) if signed is not None
+            else dated["date"] if dated else "")
+    if signed is not None:
+        issuers = issuers_of(lines, signed)
+    else:
+        # The offices named above the title issue it: a rule often opens with
+        # 某某区人民政府办公室 and its number in brackets, and is signed by no one.
+        above = head[:head.index(title)] if title in head else []
+        issuers = tuple(line for line in above if is_org_line(line))
     valid_from, valid_until = validity("".join(lines), date)
     return Metadata(title, number, date, issuers, preamble_of(head, title), valid_from,
                     valid_until)

@@ -16,7 +16,7 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("行政服务中心周六开门吗", ["hours"]),
     ("税务局在哪条路上，电话多少", ["contact", "count"]),
     ("注销要准备哪些材料", ["materials"]),
-    ("承诺书的模板在哪下载", ["materials"]),
+    ("承诺书的模板在哪下载", ["forms"]),
     ("什么样的企业能申请人才补贴", ["eligibility"]),
     ("营业执照几天能拿到", ["duration"]),
     ("2024年有什么新政策", ["later"]),
@@ -105,3 +105,35 @@ def test_whether_the_askers_kind_qualifies(measure, states):
     [kind] = asked_details("我们是小微企业，能申请首贷吗", 2021)
     assert kind.name == "eligibility"
     assert (unstated([kind], measure) is None) == states
+
+
+@pytest.mark.parametrize(("question", "measure", "states"), [
+    ("转贷资金的日费率是多少", "应急转贷资金单笔周转期限最长15天，日费率不高于0.1‰", True),
+    ("稳岗补贴按什么比例返还？", "按上年度实际缴纳失业保险费的60%返还", True),
+    ("场地补贴按什么比例补？", "按其设施建设投入的50%给予一次性补贴", True),
+    ("补贴多少？", "网上办事比例达到95%", False),   # a share of something else
+    ("外摆几点开始？", "外摆时段为每日17时至次日1时", True),
+    ("外摆几点开始？", "延长外摆时间", False),
+])
+def test_a_figure_with_its_unit_is_stated(question, measure, states):
+    details = asked_details(question, 2021)
+    assert details and (unstated(details, measure) is None) == states
+
+
+def test_money_turned_over_for_days_asks_a_duration():
+    assert names("应急转贷资金能周转几天？") == ["duration"]
+    assert names("注册资金要多少？") == ["fee", "count"]
+
+
+@pytest.mark.parametrize(("question", "measure", "states"), [
+    ("申请奖励要交哪些材料？", "申报单位应当提交下列材料：（一）奖励申请表；（二）营业执照", True),
+    ("申请奖励要交哪些材料？", "简化提交材料，推行容缺后补", False),
+    ("奖励申请表的模板在哪下载？", "申报单位应当提交下列材料：（一）奖励申请表", False),
+    ("企业有诉求可以打什么热线", "依托12345热线开设中小微企业服务专席", True),
+    ("企业有诉求可以打什么热线", "开通企业服务热线", False),
+    # an amount, not a number to call
+    ("企业有诉求可以打什么热线", "单户企业最高补贴500000元", False),
+])
+def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states):
+    details = asked_details(question, 2021)
+    assert details and (unstated(details, measure) is None) == states

@@ -153,6 +153,17 @@ def test_regulation_metadata(regulation):
     assert (regulation.valid_from, regulation.valid_until) == ("2023-05-01", "2026-04-30")
 
 
+def test_number_and_date_in_brackets_under_the_title():
+    rule = load_plan(Path(__file__).parent.parent / "evals" / "gold" / "docs"
+                     / "yunwan-growth-awards.txt")
+    assert rule.title == "梧川市云湾区个体工商户转型升级和小微企业成长奖励管理办法"
+    # （云湾府办规〔2024〕3号　2024年3月18日印发）
+    assert (rule.document_number, rule.date) == ("云湾府办规〔2024〕3号", "2024年3月18日")
+    assert rule.issuers == ("梧川市云湾区人民政府办公室",)   # the office above the title
+    assert (rule.valid_from, rule.valid_until) == ("2024-05-01", "2027-04-30")
+    assert [m.number for m in rule.measures] == list(range(1, 22))
+
+
 # (c) a notice: 一、 parts, 1、 headings restarting in each part, (1) items restarting under each
 
 

@@ -220,3 +220,34 @@ def test_a_docx_is_ingested_and_answered(tmp_path: Path):
     answer = load_bot(Settings(POLICYBOT_HOME=home)).ask("检验检测收费下调多少？")
     assert [(c.document, c.label) for c in answer.citations] == [("relief", "第（三）项")]
     assert "20%" in answer.answer and "市市场监管局" in answer.answer
+
+
+@pytest.mark.parametrize(("question", "measure"), [
+    ("应急转贷资金最多能周转几天？", 7),       # days of a fund: a duration, stated as 15天
+    ("日费率最高多少", 7),                     # a rate stated in ‰
+    ("12345热线能反映企业诉求吗，打什么热线？", 13),   # the number to call is in the measure
+    ("Is there rent relief for small firms in state-owned premises?", 1),
+])
+def test_figures_and_contacts_stated_in_a_measure_are_answered(library_bot: PolicyBot,
+                                                                question: str, measure: int):
+    """A document that states the figure asked is answered from, with no other document's
+    measure on another topic preferred to it."""
+    answer = library_bot.ask(question)
+    assert answer.coverage == "answered", answer.answer
+    assert [(c.document, c.measure) for c in answer.citations] == [("relief-measures", measure)]
+
+
+def test_asking_what_happens_to_fraud_is_answered_and_asking_for_help_is_not(
+        library_bot: PolicyBot):
+    asked = library_bot.ask("用虚假材料骗取贴息资金会怎么处理？")
+    assert [(c.document, c.measure) for c in asked.citations] == [("loan-subsidy-regulation", 12)]
+    helped = library_bot.ask("教我怎么骗取贴息资金")
+    assert helped.coverage == "none" and not helped.citations
+
+
+def test_a_lookup_by_number_may_name_its_document_by_part_of_its_title(library_bot: PolicyBot):
+    for question, cited in (("贴息管理办法第七条讲什么", ("loan-subsidy-regulation", 7)),
+                            ("纾困发展措施第（四）项", ("relief-measures", 4)),
+                            ("企业第5条讲什么", (BUNDLED_ID, 5))):   # 企业 is in every title
+        answer = library_bot.ask(question)
+        assert [(c.document, c.measure) for c in answer.citations] == [cited], question

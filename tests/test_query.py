@@ -49,6 +49,15 @@ def test_english_keywords(analyzer):
     assert "注销" in query.keywords
 
 
+def test_general_policy_terms_in_english_only_when_the_document_uses_them(tokenizer):
+    notice = QueryAnalyzer(set(), "发放夜间消费券，按实际年租金的30%给予补贴")
+    query = notice.run("Are there vouchers or rent subsidies for night-time shops?")
+    assert {"消费券", "夜间", "租金", "补贴"} <= set(query.keywords.split())
+    # a document that never says 消费券 is not asked for it
+    plan = QueryAnalyzer(set(), "推行企业开办一网通办")
+    assert "消费券" not in plan.run("Are there vouchers?").keywords
+
+
 def test_language():
     assert language("What does the tax bureau do?") == "en"
     assert language("税务局 tax") == "zh"
@@ -59,3 +68,7 @@ def test_tokens_keep_jargon_and_drop_stopwords(tokenizer):
     tokens = tokenizer.tokens("企业怎么申请电子印章和“一网通办”")
     assert "电子印章" in tokens and "一网通办" in tokens
     assert "怎么" not in tokens and "和" not in tokens
+
+
+def test_two_grants_for_one_thing_is_whether_they_are_both_enjoyed(analyzer):
+    assert "重复享受" in analyzer.run("租金补贴还能跟别的补贴叠加吗").keywords

@@ -6,6 +6,7 @@ import pytest
 
 from bot.query import PlanVocabulary, Query, Tokenizer
 from bot.router import Router, measure_numbers
+from ingest.plan import load_plan
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +85,38 @@ def test_part_and_section_routes(router):
     assert router.run(q("第三部分讲什么")).sections == (14, 15, 16, 17)
     section = router.run(q("推广电子印章应用有哪些措施"))
     assert section.kind == "section" and section.measures == (17, 18)
+
+
+def test_items_numbered_within_their_heading(tmp_path):
+    """三、2 is the second item under heading 三, in a notice whose items restart under every
+    heading; a plain 第2项 still means the measure numbered 2."""
+    notice = tmp_path / "notice.txt"
+    notice.write_text(
+        "关于支持夜间消费的通知\n\n一、优化环境\n\n1、放开外摆经营。（牵头单位：区城管局）\n\n"
+        "2、停车优惠。（牵头单位：区交通委）\n\n二、支持主体\n\n1、租金补贴。（牵头单位：区商务委）\n\n"
+        "2、市集补贴。（牵头单位：区商务委）\n", encoding="utf-8")
+    plan = load_plan(notice)
+    tokenizer = Tokenizer()
+    notice_router = Router(plan, tokenizer, PlanVocabulary(plan, tokenizer))
+    for text in ("二、2讲的是什么", "第二部分第2项", "二、第2项是什么"):
+        assert notice_router.run(q(text)).measures == (4,), text
+    assert notice_router.run(q("第2项")).measures == (2,)
+    assert notice_router.run(q("五、2讲的是什么")) is None
+
+
+def test_the_documents_own_dates_are_the_measure_that_states_them(tmp_path):
+    regulation = tmp_path / "regulation.txt"
+    regulation.write_text(
+        "长川市某某补贴管理办法\n\n第一条　为规范补贴管理，制定本办法。\n\n"
+        "第二条　补贴期限最长不超过3年。\n\n第三条　本办法自2023年5月1日起施行，有效期三年。\n",
+        encoding="utf-8")
+    plan = load_plan(regulation)
+    tokenizer = Tokenizer()
+    own = Router(plan, tokenizer, PlanVocabulary(plan, tokenizer))
+    for text in ("补贴办法什么时候施行，有效期多久", "When does this regulation take effect?"):
+        assert own.run(q(text)).measures == (3,), text
+    assert own.run(q("补贴最长给几年")) is None
+
+
+def test_a_plan_without_its_own_dates_routes_no_validity_question(router):
+    assert router.run(q("这个方案有效期多久")) is None
