@@ -233,14 +233,14 @@ def asked_details(text: str, document_year: int | None) -> list[Detail]:
     """
     found = []
     for detail in DETAILS:
-        match = detail.asked.search(text)
-        if not match:
-            continue
+        matches = [m.group(0) for m in detail.asked.finditer(text)]
         if detail.name == "later":
-            year = re.match(r"\d{4}", match.group(0))
-            if year and (document_year is None or int(year.group(0)) <= document_year):
-                continue
-        found.append(detail)
+            # "the 2021 plan" is the document itself, not a later one.
+            matches = [m for m in matches
+                       if not (year := re.match(r"\d{4}", m))
+                       or (document_year is not None and int(year.group(0)) > document_year)]
+        if matches:
+            found.append(detail)
     if (asker := ASKER_KIND.search(text)) and not any(d.name == "eligibility" for d in found):
         found.append(Detail("eligibility", ELIGIBILITY.zh, ELIGIBILITY.en, ASKER_KIND,
                             kind_named(asker.group("kind"))))

@@ -100,10 +100,13 @@ class NeedSplitter:
 
     is_topical: tells whether a piece of text names anything the documents talk about (a word
       of theirs, or an everyday word the lexicon maps to one).
+    asks_detail: tells whether a piece of text asks a detail (a fee, the papers, a phone…).
     """
 
-    def __init__(self, is_topical: Callable[[str], bool]) -> None:
+    def __init__(self, is_topical: Callable[[str], bool],
+                 asks_detail: Callable[[str], bool]) -> None:
         self.is_topical = is_topical
+        self.asks_detail = asks_detail
 
     def run(self, text: str) -> tuple[list[Need], bool]:
         """The needs of a normalised message, in order, and whether it held instructions to
@@ -115,9 +118,10 @@ class NeedSplitter:
         for s in sentences:
             if not (s.topical or s.asks):
                 continue
-            if (s.asks and (s.goes_on or not s.topical) and not s.starts_need and not context
-                    and needs):
-                needs[-1].append(s)  # "找谁？" on its own asks about the need before it
+            # "找谁？", "还是…？" or "要带啥材料？" right after a question asks about its need.
+            if (s.asks and (s.goes_on or not s.topical or self.asks_detail(s.text))
+                    and not s.starts_need and not context and needs):
+                needs[-1].append(s)
             elif s.asks or s.starts_need:
                 if s.starts_need and context:
                     needs.append(context)

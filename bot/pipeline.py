@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer import AnswerComposer
-from bot.details import without_details
+from bot.details import asked_details, without_details
 from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
 from bot.needs import NeedSplitter
@@ -83,7 +83,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
         return any(v.names_topic(t) for t in tokenizer.tokens(text)
                    for v in (vocabulary, *others))
 
-    year = re.match(r"\d{4}", plan.date)
+    dated = re.match(r"\d{4}", plan.date)
+    year = int(dated.group(0)) if dated else None
     dense = DenseRetriever(index, document,
                            tuple((s.measure, vectors[s.question]) for s in reviewed.samples))
     return Pipeline(
@@ -92,7 +93,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
         analyzer=analyzer,
         # A detail asked for ("有没有具体地址") names no topic of its own.
         needs=NeedSplitter(
-            lambda text: names_library_topic(analyzer.expand(without_details(text)))),
+            lambda text: names_library_topic(analyzer.expand(without_details(text))),
+            lambda text: bool(asked_details(text, year))),
         keyword=keyword,
         dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
@@ -102,7 +104,7 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
         follow_up=FollowUpResolver(tokenizer, vocabulary),
         selector=CitationSelector(keyword, dense, topic_sections(plan)),
         composer=AnswerComposer(plan, document, source),
-        year=int(year.group(0)) if year else None,
+        year=year,
         reviewed=reviewed,
     )
 

@@ -63,6 +63,7 @@ def test_no_detail_asked(question):
 def test_a_year_counts_as_later_only_after_the_documents():
     assert names("2021年的政策有哪些", 2021) == []
     assert names("2022年的政策有哪些", 2021) == ["later"]
+    assert names("Is this 2021 plan still in force?", 2021) == ["later"]
 
 
 def test_unstated_reads_the_measures():

@@ -52,6 +52,13 @@ def test_an_alternative_goes_on_with_the_question_before_it(split):
     assert len(needs) == 1 and "收费" in needs[0].question
 
 
+def test_a_detail_asked_right_after_a_question_is_part_of_its_need(split):
+    needs, _ = split("抵押登记现在可以不见面办了吗？去银行那边要带啥材料？")
+    assert len(needs) == 1 and "材料" in needs[0].question
+    needs, _ = split("抵押登记可以不见面办吗？另外商标被人抄了找谁？")
+    assert len(needs) == 2  # a connector starts a need of its own
+
+
 def test_a_question_reported_in_the_story_is_not_asked(split):
     needs, _ = split("从外地招来一个工程师，他天天问我什么时候能过来。工作许可一般要等多久？")
     assert len(needs) == 1
