@@ -170,7 +170,10 @@ DETAILS: tuple[Detail, ...] = (
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply",
-        r"(?:am i|are we|is my \w+) allowed"), None),
+        r"(?:am i|are we|is my \w+) allowed"),
+        # A rule with a figure for its bar ("建筑面积500平方米以下", "营收达到1000万元").
+        pattern(r"\d+(?:\.\d+)?\s*[\u4e00-\u9fff]{1,4}(?:以下|以上|以内|及以上|及以下)",
+                r"(?:不超过|不低于|不少于|达到|超过|低于|高于)\s*\d")),
     Detail("items", "具体名单或清单", "the specific list of items", pattern(
         # The entries of a list the plan names ("免罚清单具体有哪些条目"), not the plan's
         # own measures on a topic.
