@@ -150,9 +150,10 @@ class NeedSplitter:
         body = LEAD_FILLER.sub("", body).strip()
         if not re.search(r"\w", body):
             return None
+        goes_on = bool(ALTERNATIVE.match(text))  # an alternative asks, with or without "？"
         return Sentence(body, self.is_topical(body),
-                        any(asks(c) for c in CLAUSE_END.split(body)), starts_need,
-                        bool(ALTERNATIVE.match(text)))
+                        goes_on or any(asks(c) for c in CLAUSE_END.split(body)), starts_need,
+                        goes_on)
 
 
 def asks(clause: str) -> bool:
