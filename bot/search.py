@@ -1,5 +1,12 @@
 """Search for one need in one document: keyword and dense search, fused, and the measures to
-cite from them."""
+cite from them.
+
+A query embedding is most of a need's cost. With the pipeline's ``keyword_first``, a need whose
+keyword ranking is decisive (its best measure scores at least DECISIVE_RATIO times the second)
+is answered from keyword search alone: it cites that measure, and the scope model fitted on
+the keyword signals decides. A list question always searches both ways (its citations weigh
+dense ranks).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +16,20 @@ from bot.details import Detail, unstated
 from bot.pipeline import Pipeline
 from bot.query import Query
 from bot.retrievers import Hit
+from bot.selection import LIST_QUESTION
 
 TOP_K = 10
+# Chosen on the dev sets (python -m evals.keyword_first): where the best keyword match scores
+# twice the second or more, dense search rarely changes which measure is cited.
+DECISIVE_RATIO = 2.0
 
 
 @dataclass(frozen=True)
 class Search:
     """What search found for one need.
 
-    keyword, dense: each retriever's ranking. fused: their fusion.
+    keyword, dense: each retriever's ranking (dense empty when keyword search was decisive).
+    fused: their fusion.
     measures: the measures to cite (empty when nothing was found).
     missing: a detail the need asks for that those measures do not state, or None.
     """
@@ -29,10 +41,22 @@ class Search:
     missing: Detail | None
 
 
+def decisive(query: Query, keyword_hits: list[Hit], ratio: float = DECISIVE_RATIO) -> bool:
+    """Whether keyword search alone decides what a question (not a list one) cites: its best
+    measure scores at least ratio times the second."""
+    if not keyword_hits or LIST_QUESTION.search(query.text):
+        return False
+    return len(keyword_hits) == 1 or keyword_hits[0].score >= ratio * keyword_hits[1].score
+
+
 def rankings(pipeline: Pipeline, query: Query) -> tuple[list[Hit], list[Hit], list[Hit]]:
-    """Keyword search, dense search, and their fusion."""
+    """Keyword search, dense search (none when keyword_first and keyword search is
+    decisive), and their fusion."""
     keyword_hits = pipeline.keyword.run(query, TOP_K)
-    dense_hits = pipeline.dense.run(query, TOP_K)
+    if pipeline.keyword_first and decisive(query, keyword_hits):
+        dense_hits = []
+    else:
+        dense_hits = pipeline.dense.run(query, TOP_K)
     return keyword_hits, dense_hits, pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
 
 
