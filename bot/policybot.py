@@ -370,13 +370,12 @@ class PolicyBot:
                                 unstated(details, composer.plan.measure(measures[0]).text), True,
                                 need)
         found = examine(pipeline, query, details)
-        if not found.measures:
+        if not found.measures or found.scope is None:
             return refused(composer, [], query.lang, need)
         # A detail the measures do not state makes the answer partial, not a refusal, as long
         # as the plan has the topic.
-        scope = pipeline.scope.run(query, found.keyword, found.dense)
         return self.decided(pipeline, query, found.measures, found.fused, found.missing,
-                            scope.in_scope, need, scope.probability)
+                            found.scope.in_scope, need, found.scope.probability)
 
     def decided(self, pipeline: Pipeline, query: Query, measures: list[int],
                 ranking: list[Hit], missing: Detail | None, in_scope: bool,

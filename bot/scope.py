@@ -12,8 +12,9 @@ questions are compared with the measures' wording alone, so every score runs low
 - whether it names another district or city.
 
 Each is fitted a second time on the keyword signals alone (``KEYWORD_FEATURES``), for a need
-whose keyword ranking is decisive and is answered without a query embedding (see
-``bot.search``).
+whose keyword ranking is decisive: it is answered without a query embedding when that model is
+sure the plan has its topic (its threshold sits above every out-of-scope training question);
+otherwise it is searched both ways and the full model decides (see ``bot.search``).
 
 Whether the measures state the detail a need asks for (a fee, a deadline…) is not this
 module's question: ``bot.details`` decides that, and a topic the plan has with a detail it does

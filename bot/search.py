@@ -3,9 +3,10 @@ cite from them.
 
 A query embedding is most of a need's cost. With the pipeline's ``keyword_first``, a need whose
 keyword ranking is decisive (its best measure scores at least DECISIVE_RATIO times the second)
-is answered from keyword search alone: it cites that measure, and the scope model fitted on
-the keyword signals decides. A list question always searches both ways (its citations weigh
-dense ranks).
+is answered from keyword search alone when the scope model fitted on the keyword signals is
+sure the document has its topic: it cites that measure. Keyword evidence never refuses: a need
+that model is not sure of is searched both ways, and the full model decides. A list question
+always searches both ways (its citations weigh dense ranks).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.details import Detail, unstated
 from bot.pipeline import Pipeline
 from bot.query import Query
 from bot.retrievers import Hit
+from bot.scope import ScopeDecision
 from bot.selection import LIST_QUESTION
 
 TOP_K = 10
@@ -32,6 +34,7 @@ class Search:
     fused: their fusion.
     measures: the measures to cite (empty when nothing was found).
     missing: a detail the need asks for that those measures do not state, or None.
+    scope: whether the document has the need's topic (None when nothing was found).
     """
 
     keyword: list[Hit]
@@ -39,6 +42,7 @@ class Search:
     fused: list[Hit]
     measures: list[int]
     missing: Detail | None
+    scope: ScopeDecision | None
 
 
 def decisive(query: Query, keyword_hits: list[Hit], ratio: float = DECISIVE_RATIO) -> bool:
@@ -54,9 +58,14 @@ def rankings(pipeline: Pipeline, query: Query) -> tuple[list[Hit], list[Hit], li
     decisive), and their fusion."""
     keyword_hits = pipeline.keyword.run(query, TOP_K)
     if pipeline.keyword_first and decisive(query, keyword_hits):
-        dense_hits = []
-    else:
-        dense_hits = pipeline.dense.run(query, TOP_K)
+        return keyword_hits, [], pipeline.fusion.run([keyword_hits, []], TOP_K)
+    return with_dense(pipeline, query, keyword_hits)
+
+
+def with_dense(pipeline: Pipeline, query: Query, keyword_hits: list[Hit]
+               ) -> tuple[list[Hit], list[Hit], list[Hit]]:
+    """The keyword ranking given, dense search, and their fusion."""
+    dense_hits = pipeline.dense.run(query, TOP_K)
     return keyword_hits, dense_hits, pipeline.fusion.run([keyword_hits, dense_hits], TOP_K)
 
 
@@ -66,13 +75,20 @@ def search(pipeline: Pipeline, query: Query) -> list[Hit]:
 
 
 def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
-    """Keyword and dense search, fused; the measures to cite; the detail they leave out."""
+    """Keyword and dense search, fused; whether the document has the topic; the measures to
+    cite; the detail they leave out."""
     keyword_hits, dense_hits, fused = rankings(pipeline, query)
+    scope = pipeline.scope.run(query, keyword_hits, dense_hits) if fused else None
+    if scope and not dense_hits and not scope.in_scope:
+        # Keyword evidence alone answers but never refuses: with dense search, the full model
+        # decides.
+        keyword_hits, dense_hits, fused = with_dense(pipeline, query, keyword_hits)
+        scope = pipeline.scope.run(query, keyword_hits, dense_hits)
     measures = pipeline.selector.run(query, fused) if fused else []
     # The detail must be stated by the measure that answers best, not by any measure listed.
     plan = pipeline.composer.plan
     missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
-    return Search(keyword_hits, dense_hits, fused, measures, missing)
+    return Search(keyword_hits, dense_hits, fused, measures, missing, scope)
 
 
 def with_first(hits: list[Hit], first: tuple[int, ...]) -> list[Hit]:

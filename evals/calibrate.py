@@ -14,13 +14,16 @@ greetings are left out too.
 The questions are asked of the bundled plan indexed twice, under ``$POLICYBOT_HOME/calibration``:
 with its sample questions (the model for documents that have them) and without (the model for
 documents that have none). Each is fitted twice: on every signal, and on the keyword signals
-alone over the questions whose keyword ranking is decisive (those the bot answers without dense
-search, see ``bot.search``). Writes the four to ``bot/scope_model.json``.
+alone over the questions whose keyword ranking is decisive (those the bot may answer without
+dense search, see ``bot.search``). The keyword model only ever says "answer": its threshold
+sits just above the out-of-scope training question it is surest of, and a question below it
+is searched both ways. Writes the four to ``bot/scope_model.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,11 +112,25 @@ def calibration_bot(home: Path, samples: bool) -> PolicyBot:
     return load_bot(settings)
 
 
-def fitted(rows: list[Examined], names: tuple[str, ...], max_false_refusals: float,
-           margin: float) -> ScopeModel:
-    """The model fitted on the signals named of these questions, its threshold where
-    max_false_refusals of the answerable ones would be refused, times margin; prints how it
-    does on them."""
+def refusing(max_false_refusals: float, margin: float) -> Callable[[np.ndarray, np.ndarray],
+                                                                    float]:
+    """The threshold where max_false_refusals of the answerable questions would be refused,
+    times margin (from the probabilities and labels of the training questions)."""
+    def threshold(p: np.ndarray, y: np.ndarray) -> float:
+        answerable = np.sort(p[y == 1])
+        return margin * float(answerable[int(max_false_refusals * len(answerable))])
+    return threshold
+
+
+def above_out_of_scope(p: np.ndarray, y: np.ndarray) -> float:
+    """The threshold just above every out-of-scope training question."""
+    return float(p[y == 0].max()) + 1e-4
+
+
+def fitted(rows: list[Examined], names: tuple[str, ...],
+           threshold: Callable[[np.ndarray, np.ndarray], float]) -> ScopeModel:
+    """The model fitted on the signals named of these questions, with the threshold chosen
+    from their probabilities and labels; prints how it does on them."""
     x = np.array([r.evidence.vector(names) for r in rows])
     y = np.array([r.label for r in rows])
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
@@ -123,10 +140,9 @@ def fitted(rows: list[Examined], names: tuple[str, ...], max_false_refusals: flo
         return {n: round(float(v), 4) for n, v in zip(names, values, strict=True)}
 
     p = 1 / (1 + np.exp(-(((x - means) / scales) @ w + b)))
-    answerable = np.sort(p[y == 1])
-    threshold = margin * float(answerable[int(max_false_refusals * len(answerable))])
     model = ScopeModel(weights=named(w), bias=round(float(b), 4),
-                       threshold=round(threshold, 4), means=named(means), scales=named(scales))
+                       threshold=round(threshold(p, y), 4), means=named(means),
+                       scales=named(scales))
     p = np.array([model.probability(r.evidence) for r in rows])
     refused = float(np.mean(p[y == 0] < model.threshold))
     wrongly = float(np.mean(p[y == 1] < model.threshold))
@@ -151,10 +167,10 @@ def main() -> None:
             ("plain", False, PLAIN_MAX_FALSE_REFUSALS, PLAIN_SAFETY_MARGIN)):
         print(f"-- the plan indexed {'with its sample questions' if samples else 'without them'}")
         rows = examined(calibration_bot(root / name, samples), items)
-        models[name] = fitted(rows, FEATURES, budget, margin)
+        models[name] = fitted(rows, FEATURES, refusing(budget, margin))
         print("-- the same, keyword signals alone, where keyword search is decisive")
         models[f"{name}_keyword"] = fitted([r for r in rows if r.decisive], KEYWORD_FEATURES,
-                                           budget, margin)
+                                           above_out_of_scope)
     ScopeModels(**models).save()
 
 
