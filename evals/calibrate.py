@@ -23,7 +23,7 @@ is searched both ways. Writes the four to ``bot/scope_model.json``.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +31,9 @@ import numpy as np
 
 from bot.details import asked_details
 from bot.policybot import PolicyBot, load_bot, open_index_client
+from bot.query import Query
 from bot.scope import FEATURES, KEYWORD_FEATURES, ScopeEvidence, ScopeModel, ScopeModels
-from bot.search import decisive, examine
+from bot.search import Search, decisive, examine
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 from ingest.formats import read_document
@@ -67,10 +68,11 @@ class Examined:
     decisive: bool
 
 
-def examined(bot: PolicyBot, items: list[GoldItem]) -> list[Examined]:
-    """The searched questions among the items, searched both ways."""
+def searched(bot: PolicyBot, items: list[GoldItem]) -> Iterator[tuple[GoldItem, Query, Search]]:
+    """The single-need questions among the items that the bot searches (no follow-up turns,
+    greetings or questions the router answers), each with its need's query and what search
+    found for it (both ways when the bot's keyword_first is off)."""
     pipeline = bot.pipeline
-    rows = []
     for item in items:
         if item.session:
             continue
@@ -81,12 +83,16 @@ def examined(bot: PolicyBot, items: list[GoldItem]) -> list[Examined]:
         if len(needs) != 1:
             continue
         part = pipeline.analyzer.part(needs[0].text, query.lang)
-        found = examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
-        if not found.measures or (found.missing and item.coverage == "none"):
-            continue
-        rows.append(Examined(pipeline.scope.evidence(part, found.keyword, found.dense),
-                             float(item.coverage != "none"), decisive(part, found.keyword)))
-    return rows
+        yield item, part, examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
+
+
+def examined(bot: PolicyBot, items: list[GoldItem]) -> list[Examined]:
+    """The searched questions among the items, searched both ways."""
+    scope = bot.pipeline.scope
+    return [Examined(scope.evidence(part, found.keyword, found.dense),
+                     float(item.coverage != "none"), decisive(part, found.keyword))
+            for item, part, found in searched(bot, items)
+            if found.measures and not (found.missing and item.coverage == "none")]
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000,

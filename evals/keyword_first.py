@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.details import asked_details
 from bot.policybot import load_bot
-from bot.search import decisive, examine
+from bot.search import decisive
 from bot.settings import Settings
+from evals.calibrate import searched
 from evals.gold import load_gold
 
 DEV_GOLD = (Path("evals/gold/dev.jsonl"), Path("evals/gold/calibration.jsonl"),
@@ -32,27 +32,21 @@ def main() -> None:
     parser.add_argument("--gold", nargs="+", type=Path, default=list(DEV_GOLD))
     parser.add_argument("--ratios", nargs="+", type=float, default=[1.5, 2.0, 2.5, 3.0])
     args = parser.parse_args()
-    pipeline = load_bot(Settings(POLICYBOT_KEYWORD_FIRST=False)).pipeline
-    searched = []
-    for item in (i for path in args.gold for i in load_gold(path) if not i.session):
-        query = pipeline.analyzer.run(item.question)
-        if pipeline.router.run(query) or pipeline.scope.is_small_talk(query):
-            continue
-        needs, _ = pipeline.needs.run(query.text)
-        if len(needs) != 1:
-            continue
-        part = pipeline.analyzer.part(needs[0].text, query.lang)
-        found = examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
+    bot = load_bot(Settings(POLICYBOT_KEYWORD_FIRST=False))
+    pipeline = bot.pipeline
+    rows = []
+    items = [item for path in args.gold for item in load_gold(path)]
+    for item, part, found in searched(bot, items):
         if found.measures and found.keyword:
             alone = pipeline.selector.run(part, pipeline.fusion.run([found.keyword, []]))
             expected = set(item.expected_measures)
-            searched.append((part, found.keyword, alone == found.measures, item.answerable,
-                             bool(expected & set(found.measures)), bool(expected & set(alone))))
-    print(f"{len(searched)} searched single-need questions")
+            rows.append((part, found.keyword, alone == found.measures, item.answerable,
+                         bool(expected & set(found.measures)), bool(expected & set(alone))))
+    print(f"{len(rows)} searched single-need questions")
     for limit in args.ratios:
-        chosen = [s[2:] for s in searched if decisive(s[0], s[1], limit)]
+        chosen = [r[2:] for r in rows if decisive(r[0], r[1], limit)]
         answerable = [s for s in chosen if s[1]]
-        print(f"ratio ≥ {limit}: {len(chosen)} decisive ({len(chosen) / len(searched):.1%}), "
+        print(f"ratio ≥ {limit}: {len(chosen)} decisive ({len(chosen) / len(rows):.1%}), "
               f"same citations {sum(s[0] for s in chosen)}/{len(chosen)}; answerable "
               f"{len(answerable)}, citing an expected measure: full search "
               f"{sum(s[2] for s in answerable)}, keyword alone {sum(s[3] for s in answerable)}")
