@@ -114,7 +114,8 @@ class ScopeModel:
     """Logistic regression on standardised features.
 
     weights: one per feature it weighs (all of FEATURES, or KEYWORD_FEATURES). bias: intercept.
-    threshold: P(in scope) below which to refuse.
+    threshold: P(in scope) below which to refuse (a keyword model's: below which to search
+      both ways).
     means, scales: per-feature standardisation fitted with the weights.
     """
 
