@@ -71,7 +71,8 @@ class Answer(BaseModel):
         default_factory=list,
         description="Measures on the topic to ask about, for a partial answer (or a need of "
                     "the question the plan covers only in part)")
-    retrieved: list[Retrieved] = Field(description="Top 10 measures in fused order")
+    retrieved: list[Retrieved] = Field(description="Top 10 measures in fused order (of keyword "
+                                              "search alone when it was decisive)")
     session_id: str
     latency_ms: float
 

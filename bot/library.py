@@ -149,12 +149,14 @@ class Library:
 
 def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels,
                   reviewed: Reviewed | None = None,
-                  vectors: dict[str, np.ndarray] | None = None) -> Library:
+                  vectors: dict[str, np.ndarray] | None = None,
+                  keyword_first: bool = False) -> Library:
     """A pipeline for each document of the index.
 
     index: the opened library. tokenizer: the shared tokenizer. models: the scope models.
     reviewed: the questions an operator reviewed (none when None); vectors: the unit-length
-    passage vector of each sample question among them.
+    passage vector of each sample question among them. keyword_first: skip dense search where
+    the keyword ranking is decisive (see ``bot.search``).
     """
     reviewed = reviewed or Reviewed()
     names = [DocumentName(d.id, d.plan) for d in index.documents.values()]
@@ -163,6 +165,6 @@ def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels
     pipelines = {n.id: build_pipeline(index, n.id, tokenizer, models,
                                       n.label() if several else "",
                                       tuple(v for d, v in vocabularies.items() if d != n.id),
-                                      reviewed.of(n.id), vectors)
+                                      reviewed.of(n.id), vectors, keyword_first)
                  for n in names}
     return Library(index.generation, index, pipelines, DocumentNames(names))

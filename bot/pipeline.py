@@ -33,6 +33,8 @@ class Pipeline:
     generation: the library state it was built from. document: the document's id.
     reviewed: the questions an operator reviewed (this document's samples, every out-of-scope
     example).
+    keyword_first: a need whose keyword ranking is decisive is answered without dense search
+    (see ``bot.search``).
     """
 
     generation: str
@@ -49,13 +51,15 @@ class Pipeline:
     composer: AnswerComposer
     year: int | None
     reviewed: Reviewed
+    keyword_first: bool = False
 
 
 def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
                    models: ScopeModels, source: str = "",
                    others: tuple[PlanVocabulary, ...] = (),
                    reviewed: Reviewed | None = None,
-                   vectors: dict[str, np.ndarray] | None = None) -> Pipeline:
+                   vectors: dict[str, np.ndarray] | None = None,
+                   keyword_first: bool = False) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
@@ -65,6 +69,7 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
     vocabularies: a clause that names their topics is a need too (another document may
     answer it). reviewed: what an operator reviewed (see :meth:`Reviewed.of`), none when None.
     vectors: the unit-length passage vector of each of its sample questions.
+    keyword_first: skip dense search where the keyword ranking is decisive.
     """
     reviewed = reviewed or Reviewed()
     indexed = index.documents[document]
@@ -100,12 +105,13 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
         scope=ScopeDetector(tokenizer, keyword.vocabulary, models.model(bool(indexed.queries)),
-                            names_topic),
+                            models.model(bool(indexed.queries), keyword=True), names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
         selector=CitationSelector(keyword, dense, topic_sections(plan)),
         composer=AnswerComposer(plan, document, source),
         year=year,
         reviewed=reviewed,
+        keyword_first=keyword_first,
     )
 
 

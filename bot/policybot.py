@@ -91,17 +91,20 @@ class PolicyBot:
     max_question_chars: longer questions are rejected.
     refresh_seconds: how often to look for a newer index generation (after a re-ingest).
     exact: search the index's vectors in memory (else through Chroma; see MeasureIndex).
+    keyword_first: answer a need whose keyword ranking is decisive without dense search (see
+      ``bot.search``).
     """
 
     def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: SessionStore,
                  max_question_chars: int = 500, refresh_seconds: float = 5.0,
-                 exact: bool = True) -> None:
+                 exact: bool = True, keyword_first: bool = True) -> None:
         self.client = client
         self.embeddings = embeddings
         self.sessions = sessions
         self.max_question_chars = max_question_chars
         self.refresh_seconds = refresh_seconds
         self.exact = exact
+        self.keyword_first = keyword_first
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_models = ScopeModels.load()
         self.reviewed = Reviewed()
@@ -130,7 +133,7 @@ class PolicyBot:
     def _build(self) -> Library:
         """The library's current documents, with the reviewed questions applied."""
         return build_library(self.open_index(), self.tokenizer, self.scope_models,
-                             self.reviewed, self._vectors)
+                             self.reviewed, self._vectors, self.keyword_first)
 
     def refresh(self) -> bool:
         """Switch to the library's current documents if any was added, replaced or removed;
@@ -371,13 +374,12 @@ class PolicyBot:
                                 unstated(details, composer.plan.measure(measures[0]).text), True,
                                 need)
         found = examine(pipeline, query, details)
-        if not found.measures:
+        if not found.measures or found.scope is None:
             return refused(composer, [], query.lang, need)
         # A detail the measures do not state makes the answer partial, not a refusal, as long
         # as the plan has the topic.
-        scope = pipeline.scope.run(query, found.keyword, found.dense)
         return self.decided(pipeline, query, found.measures, found.fused, found.missing,
-                            scope.in_scope, need, scope.probability)
+                            found.scope.in_scope, need, found.scope.probability)
 
     def decided(self, pipeline: Pipeline, query: Query, measures: list[int],
                 ranking: list[Hit], missing: Detail | None, in_scope: bool,
@@ -488,4 +490,4 @@ def load_bot(settings: Settings, link: RedisLink | None = None) -> PolicyBot:
     embeddings = make_embeddings(settings.embeddings, settings.embed_threads)
     sessions = open_sessions(settings, link)
     return PolicyBot(client, embeddings, sessions, settings.max_question_chars,
-                     exact=settings.fast)
+                     exact=settings.fast, keyword_first=settings.keyword_first)

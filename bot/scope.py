@@ -11,6 +11,11 @@ questions are compared with the measures' wording alone, so every score runs low
 - how strongly and how distinctly dense search matches, and whether both searches agree;
 - whether it names another district or city.
 
+Each is fitted a second time on the keyword signals alone (``KEYWORD_FEATURES``), for a need
+whose keyword ranking is decisive: it is answered without a query embedding when that model is
+sure the plan has its topic (its threshold sits above every out-of-scope training question);
+otherwise it is searched both ways and the full model decides (see ``bot.search``).
+
 Whether the measures state the detail a need asks for (a fee, a deadline…) is not this
 module's question: ``bot.details`` decides that, and a topic the plan has with a detail it does
 not state is a partial answer, not a refusal.
@@ -80,6 +85,8 @@ OTHER_PLACES = re.compile(
 HOME = re.compile(r"普陀|putuo", re.IGNORECASE)
 FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "other_place",
             "english")
+# The signals known without dense search.
+KEYWORD_FEATURES = ("bm25", "coverage", "matched", "other_place", "english")
 
 
 @dataclass(frozen=True)
@@ -95,8 +102,9 @@ class ScopeEvidence:
     other_place: float
     english: float
 
-    def vector(self) -> list[float]:
-        return [getattr(self, name) for name in FEATURES]
+    def vector(self, names: tuple[str, ...] = FEATURES) -> list[float]:
+        """The values of the signals named, in order."""
+        return [getattr(self, name) for name in names]
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,9 @@ class ScopeDecision:
 class ScopeModel:
     """Logistic regression on standardised features.
 
-    weights: one per feature. bias: intercept. threshold: P(in scope) below which to refuse.
+    weights: one per feature it weighs (all of FEATURES, or KEYWORD_FEATURES). bias: intercept.
+    threshold: P(in scope) below which to refuse (a keyword model's: below which to search
+      both ways).
     means, scales: per-feature standardisation fitted with the weights.
     """
 
@@ -123,34 +133,41 @@ class ScopeModel:
     scales: dict[str, float]
 
     def probability(self, evidence: ScopeEvidence) -> float:
-        z = self.bias + sum(self.weights[n] * (v - self.means[n]) / self.scales[n]
-                            for n, v in zip(FEATURES, evidence.vector(), strict=True))
+        z = self.bias + sum(w * (getattr(evidence, n) - self.means[n]) / self.scales[n]
+                            for n, w in self.weights.items())
         return 1.0 / (1.0 + math.exp(-z))
 
 
 @dataclass(frozen=True)
 class ScopeModels:
-    """The scope model as fitted for documents with sample questions and without.
+    """The scope model as fitted for documents with sample questions and without, on every
+    signal and on the keyword signals alone.
 
     samples: fitted on the bundled plan indexed with its sample questions.
     plain: fitted on the bundled plan indexed without them.
+    samples_keyword, plain_keyword: the same on KEYWORD_FEATURES, for decisive keyword
+      rankings.
     """
 
     samples: ScopeModel
     plain: ScopeModel
+    samples_keyword: ScopeModel
+    plain_keyword: ScopeModel
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> ScopeModels:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(ScopeModel(**data["samples"]), ScopeModel(**data["plain"]))
+        return cls(**{name: ScopeModel(**model) for name, model in data.items()})
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        data = {"samples": asdict(self.samples), "plain": asdict(self.plain)}
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n",
                         encoding="utf-8")
 
-    def model(self, samples: bool) -> ScopeModel:
-        """The model for a document indexed with sample questions (samples) or without."""
+    def model(self, samples: bool, keyword: bool = False) -> ScopeModel:
+        """The model for a document indexed with sample questions (samples) or without, on
+        every signal or on the keyword signals alone (keyword)."""
+        if keyword:
+            return self.samples_keyword if samples else self.plain_keyword
         return self.samples if samples else self.plain
 
 
@@ -158,15 +175,17 @@ class ScopeDetector:
     """Decides whether the plan covers a question.
 
     tokenizer: the domain tokenizer; vocabulary: the keyword index's vocabulary.
-    model: fitted weights.
+    model: fitted weights. keyword_model: the same on the keyword signals alone, for a need
+      searched without dense search.
     names_topic: whether a text names a topic of the plan.
     """
 
     def __init__(self, tokenizer: Tokenizer, vocabulary: set[str], model: ScopeModel,
-                 names_topic: Callable[[str], bool]) -> None:
+                 keyword_model: ScopeModel, names_topic: Callable[[str], bool]) -> None:
         self.tokenizer = tokenizer
         self.vocabulary = vocabulary
         self.model = model
+        self.keyword_model = keyword_model
         self.names_topic = names_topic
 
     def evidence(self, query: Query, keyword_hits: list[Hit],
@@ -200,15 +219,17 @@ class ScopeDetector:
 
     def run(self, query: Query, keyword_hits: list[Hit],
             dense_hits: list[Hit]) -> ScopeDecision:
-        """Answer or refuse, with the probability and the reason."""
+        """Answer or refuse, with the probability and the reason (dense_hits empty: the need
+        was searched by keyword alone, and the keyword model decides)."""
         if self.is_small_talk(query):
             return ScopeDecision(False, 0.0, SMALL_TALK_REASON)
         # The off-topic phrase's own words ("社保缴费比例" holds 缴费) name no plan topic.
         if (OFF_TOPIC.search(query.text)
                 and not self.names_topic(OFF_TOPIC.sub(" ", query.keywords))):
             return ScopeDecision(False, 0.0, "subject outside the plan")
-        probability = self.model.probability(self.evidence(query, keyword_hits, dense_hits))
-        return ScopeDecision(probability >= self.model.threshold, probability, "scope model")
+        model = self.model if dense_hits else self.keyword_model
+        probability = model.probability(self.evidence(query, keyword_hits, dense_hits))
+        return ScopeDecision(probability >= model.threshold, probability, "scope model")
 
 
 def agreement(keyword_hits: list[Hit], dense_hits: list[Hit]) -> float:

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     fast: bool = Field(True, validation_alias="POLICYBOT_FAST",
                        description="Search the index's vectors in memory (exact cosine); 0 is "
                                    "the earlier path, Chroma's HNSW index")
+    keyword_first: bool = Field(True, validation_alias="POLICYBOT_KEYWORD_FIRST",
+                                description="Answer a question whose keyword match is decisive "
+                                            "without embedding it; 0 always searches both ways")
     # One thread a call by default: a call spread over the cores of a busy machine waits on its
     # slowest thread (a question one at a time took ~3× as long with two threads under load).
     # A server's many requests at once keep more threads busy: serve sets cores ÷ workers.

@@ -13,20 +13,27 @@ greetings are left out too.
 
 The questions are asked of the bundled plan indexed twice, under ``$POLICYBOT_HOME/calibration``:
 with its sample questions (the model for documents that have them) and without (the model for
-documents that have none). Writes both to ``bot/scope_model.json``.
+documents that have none). Each is fitted twice: on every signal, and on the keyword signals
+alone over the questions whose keyword ranking is decisive (those the bot may answer without
+dense search, see ``bot.search``). The keyword model only ever says "answer": its threshold
+sits just above the out-of-scope training question it is surest of, and a question below it
+is searched both ways. Writes the four to ``bot/scope_model.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bot.details import asked_details
 from bot.policybot import PolicyBot, load_bot, open_index_client
-from bot.scope import FEATURES, ScopeEvidence, ScopeModel, ScopeModels
-from bot.search import examine
+from bot.query import Query
+from bot.scope import FEATURES, KEYWORD_FEATURES, ScopeEvidence, ScopeModel, ScopeModels
+from bot.search import Search, decisive, examine
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
 from ingest.formats import read_document
@@ -51,10 +58,21 @@ PLAIN_MAX_FALSE_REFUSALS = 0.03
 PLAIN_SAFETY_MARGIN = 1.0
 
 
-def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndarray]:
-    """Evidence vectors and labels (1 = the plan has the topic) for the searched questions."""
+@dataclass(frozen=True)
+class Examined:
+    """One searched question: its evidence, its label (1 = the plan has the topic), and
+    whether its keyword ranking is decisive."""
+
+    evidence: ScopeEvidence
+    label: float
+    decisive: bool
+
+
+def searched(bot: PolicyBot, items: list[GoldItem]) -> Iterator[tuple[GoldItem, Query, Search]]:
+    """The single-need questions among the items that the bot searches (no follow-up turns,
+    greetings or questions the router answers), each with its need's query and what search
+    found for it (both ways when the bot's keyword_first is off)."""
     pipeline = bot.pipeline
-    rows, labels = [], []
     for item in items:
         if item.session:
             continue
@@ -65,13 +83,16 @@ def features(bot: PolicyBot, items: list[GoldItem]) -> tuple[np.ndarray, np.ndar
         if len(needs) != 1:
             continue
         part = pipeline.analyzer.part(needs[0].text, query.lang)
-        found = examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
-        if not found.measures or (found.missing and item.coverage == "none"):
-            continue
-        evidence = pipeline.scope.evidence(part, found.keyword, found.dense)
-        rows.append(evidence.vector())
-        labels.append(float(item.coverage != "none"))
-    return np.array(rows), np.array(labels)
+        yield item, part, examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
+
+
+def examined(bot: PolicyBot, items: list[GoldItem]) -> list[Examined]:
+    """The searched questions among the items, searched both ways."""
+    scope = bot.pipeline.scope
+    return [Examined(scope.evidence(part, found.keyword, found.dense),
+                     float(item.coverage != "none"), decisive(part, found.keyword))
+            for item, part, found in searched(bot, items)
+            if found.measures and not (found.missing and item.coverage == "none")]
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000,
@@ -90,31 +111,45 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000,
 def calibration_bot(home: Path, samples: bool) -> PolicyBot:
     """The bot over the bundled plan alone, indexed in home with its sample questions or
     without them (nothing is embedded when home already holds that index)."""
-    settings = Settings(POLICYBOT_HOME=home)
+    settings = Settings(POLICYBOT_HOME=home, POLICYBOT_KEYWORD_FIRST=False)
     path = bundled_plan_path()
     build_document(open_index_client(settings), make_embeddings(settings.embeddings), BUNDLED_ID,
                    read_document(path), read_queries_text(path) if samples else None)
     return load_bot(settings)
 
 
-def fitted(bot: PolicyBot, items: list[GoldItem], max_false_refusals: float,
-           margin: float) -> ScopeModel:
-    """The model fitted on the items as this bot examines them, its threshold where
-    max_false_refusals of the answerable ones would be refused, times margin; prints how it
-    does on them."""
-    x, y = features(bot, items)
+def refusing(max_false_refusals: float, margin: float) -> Callable[[np.ndarray, np.ndarray],
+                                                                    float]:
+    """The threshold where max_false_refusals of the answerable questions would be refused,
+    times margin (from the probabilities and labels of the training questions)."""
+    def threshold(p: np.ndarray, y: np.ndarray) -> float:
+        answerable = np.sort(p[y == 1])
+        return margin * float(answerable[int(max_false_refusals * len(answerable))])
+    return threshold
+
+
+def above_out_of_scope(p: np.ndarray, y: np.ndarray) -> float:
+    """The threshold just above every out-of-scope training question."""
+    return float(p[y == 0].max()) + 1e-4
+
+
+def fitted(rows: list[Examined], names: tuple[str, ...],
+           threshold: Callable[[np.ndarray, np.ndarray], float]) -> ScopeModel:
+    """The model fitted on the signals named of these questions, with the threshold chosen
+    from their probabilities and labels; prints how it does on them."""
+    x = np.array([r.evidence.vector(names) for r in rows])
+    y = np.array([r.label for r in rows])
     means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
     w, b = fit((x - means) / scales, y)
 
     def named(values: np.ndarray) -> dict[str, float]:
-        return {n: round(float(v), 4) for n, v in zip(FEATURES, values, strict=True)}
+        return {n: round(float(v), 4) for n, v in zip(names, values, strict=True)}
 
     p = 1 / (1 + np.exp(-(((x - means) / scales) @ w + b)))
-    answerable = np.sort(p[y == 1])
-    threshold = margin * float(answerable[int(max_false_refusals * len(answerable))])
     model = ScopeModel(weights=named(w), bias=round(float(b), 4),
-                       threshold=round(threshold, 4), means=named(means), scales=named(scales))
-    p = np.array([model.probability(ScopeEvidence(*row)) for row in x])
+                       threshold=round(threshold(p, y), 4), means=named(means),
+                       scales=named(scales))
+    p = np.array([model.probability(r.evidence) for r in rows])
     refused = float(np.mean(p[y == 0] < model.threshold))
     wrongly = float(np.mean(p[y == 1] < model.threshold))
     print(f"{len(y)} questions ({int(y.sum())} answerable); threshold {model.threshold}")
@@ -132,13 +167,17 @@ def main() -> None:
     args = parser.parse_args()
     items = [item for path in args.gold for item in load_gold(path)]
     root = Settings().home / "calibration"
-    print("-- the plan indexed with its sample questions")
-    samples = fitted(calibration_bot(root / "samples", True), items, MAX_FALSE_REFUSALS,
-                     SAFETY_MARGIN)
-    print("-- the plan indexed without them")
-    plain = fitted(calibration_bot(root / "plain", False), items, PLAIN_MAX_FALSE_REFUSALS,
-                   PLAIN_SAFETY_MARGIN)
-    ScopeModels(samples, plain).save()
+    models = {}
+    for name, samples, budget, margin in (
+            ("samples", True, MAX_FALSE_REFUSALS, SAFETY_MARGIN),
+            ("plain", False, PLAIN_MAX_FALSE_REFUSALS, PLAIN_SAFETY_MARGIN)):
+        print(f"-- the plan indexed {'with its sample questions' if samples else 'without them'}")
+        rows = examined(calibration_bot(root / name, samples), items)
+        models[name] = fitted(rows, FEATURES, refusing(budget, margin))
+        print("-- the same, keyword signals alone, where keyword search is decisive")
+        models[f"{name}_keyword"] = fitted([r for r in rows if r.decisive], KEYWORD_FEATURES,
+                                           above_out_of_scope)
+    ScopeModels(**models).save()
 
 
 if __name__ == "__main__":

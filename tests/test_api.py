@@ -27,7 +27,8 @@ def test_ask_contract(client):
         "units": ["区市场监管局", "区税务局", "区人社局"],
         "text": "深化“高效办成一件事”在企业注销领域的应用，进一步简化企业注销登记程序和材料，"
                 "加强部门间业务协同，提供企业“套餐式”注销服务。"}
-    assert len(body["retrieved"]) == 10
+    # Keyword search is decisive here: the ranking is its own, at most 10 measures.
+    assert 1 < len(body["retrieved"]) <= 10
     assert set(body["retrieved"][0]) == {"document", "measure", "score"}
     assert body["session_id"]
 

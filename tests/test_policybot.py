@@ -16,7 +16,8 @@ def test_who_question(bot):
     assert answer.answerable
     assert cited(answer)[0] == 21
     assert "区市场监管局" in answer.answer and "第21条" in answer.answer
-    assert len(answer.retrieved) == 10
+    # Keyword search is decisive here: the ranking is its own, measures sharing a word.
+    assert 1 < len(answer.retrieved) <= 10
     assert answer.retrieved[0].measure == 21
     assert answer.latency_ms > 0
 

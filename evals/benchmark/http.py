@@ -7,10 +7,11 @@ import json
 import re
 import shutil
 import subprocess
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.benchmark import PATHS, REQUEST_TIMEOUT_SECONDS
+from evals.benchmark import CURRENT, PATHS, REQUEST_TIMEOUT_SECONDS
 from evals.benchmark.driver import LoadDriver, LoadSummary
 from evals.benchmark.machine import ServerUsage
 from evals.server import Server, serve
@@ -88,7 +89,7 @@ class HttpRun:
     timeouts.
     peak_rss_mb: the server's peak RSS (master and workers) during the run.
     cpu_ms: the server's CPU time per response.
-    path: the server's path (the earlier one or the current one, by POLICYBOT_FAST).
+    path: the server's path (see PATHS).
     """
 
     workers: int
@@ -105,7 +106,7 @@ class HttpRun:
     socket_errors: int
     peak_rss_mb: float
     cpu_ms: float
-    path: str = "current path"
+    path: str = CURRENT
 
 
 def run_wrk(url: str, script: Path, concurrency: int, seconds: float) -> dict[str, float]:
@@ -123,7 +124,7 @@ def run_wrk(url: str, script: Path, concurrency: int, seconds: float) -> dict[st
 
 
 def http_run(server: Server, questions: list[str], label: str, workers: int, concurrency: int,
-             seconds: float, workdir: Path, path: str = "current path") -> HttpRun:
+             seconds: float, workdir: Path, path: str = CURRENT) -> HttpRun:
     """Load the server for `seconds` at `concurrency` with wrk (or the driver without wrk).
 
     label: what the questions are, for the report. path: the server's path.
@@ -178,15 +179,15 @@ def http_matrix(home: Path, questions: list[str], seconds: float,
 
 def compare_paths(home: Path, questions: list[str], seconds: float,
                   workdir: Path) -> list[HttpRun]:
-    """The earlier path against the current one: a server of each (1 worker) side by side,
+    """The earlier paths against the current one: a server of each (1 worker) side by side,
     loaded in turn at 16 connections, unique then repeated questions, COMPARISON_ROUNDS times,
-    so that both meet the same machine."""
+    so that all meet the same machine."""
     runs = []
-    with (workdir / "server-earlier.log").open("w+b") as earlier_log, \
-            (workdir / "server-current.log").open("w+b") as current_log, \
-            serve(home, 1, earlier_log, {"POLICYBOT_FAST": "0"}) as earlier, \
-            serve(home, 1, current_log, {"POLICYBOT_FAST": "1"}) as current:
-        servers = dict(zip(PATHS, (earlier, current), strict=True))
+    with ExitStack() as stack:
+        servers = {}
+        for i, (path, env) in enumerate(PATHS.items()):
+            log = stack.enter_context((workdir / f"server-path{i}.log").open("w+b"))
+            servers[path] = stack.enter_context(serve(home, 1, log, env))
         for server in servers.values():
             http_run(server, questions, REPEATED, 1, 16, 3, workdir)
         count = int(seconds * 1000)

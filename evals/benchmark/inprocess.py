@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evals.benchmark import GOLD_FILES, PATHS, ROOT, WARM_UP
+from evals.benchmark import CURRENT, GOLD_FILES, PATHS, ROOT, WARM_UP
 from evals.benchmark.driver import elapsed_ms, percentile
 from vectorstore.library import BUNDLED_ID
 
@@ -58,7 +58,7 @@ def cold_ingest(home: Path, scratch: Path | None = None) -> float:
 class AskFigures:
     """``PolicyBot.ask()`` in process over the gold questions (conversations in order).
 
-    path: the earlier path or the current one (``POLICYBOT_FAST``). name: which pass (the
+    path: which path (see PATHS). name: which pass (the
     first, or again with the query vectors cached). n: questions. p50_ms, p95_ms, p99_ms: the
     bot's own latency. recall_at_1, recall_at_5, refusal_accuracy: as ``policybot eval``
     reports them.
@@ -110,8 +110,7 @@ def load_bots(home: Path) -> dict[str, PolicyBot]:
     from bot.policybot import load_bot
     from bot.settings import Settings
 
-    bots = {path: load_bot(Settings(POLICYBOT_HOME=home, POLICYBOT_FAST=fast))
-            for path, fast in PATHS.items()}
+    bots = {path: load_bot(Settings(POLICYBOT_HOME=home, **env)) for path, env in PATHS.items()}
     for bot in bots.values():
         for question in WARM_UP:
             bot.ask(question)
@@ -145,7 +144,7 @@ def in_process(home: Path) -> InProcess:
                 recall_at_1=scores["recall@1"], recall_at_5=scores["recall@5"],
                 refusal_accuracy=scores["refusal_accuracy"]))
     profiles = {path: profile(bot, items) for path, bot in load_bots(home).items()}
-    return InProcess(asks, compare_retrieval(bots["current path"], items), profiles)
+    return InProcess(asks, compare_retrieval(bots[CURRENT], items), profiles)
 
 
 def profile(bot: PolicyBot, items: list[GoldItem], lines: int = PROFILE_LINES) -> str:
