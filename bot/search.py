@@ -6,7 +6,7 @@ keyword ranking is decisive (its best measure scores at least DECISIVE_RATIO tim
 is answered from keyword search alone when the scope model fitted on the keyword signals is
 sure the document has its topic: it cites that measure. Keyword evidence never refuses: a need
 that model is not sure of is searched both ways, and the full model decides. A list question
-always searches both ways (its citations weigh dense ranks).
+always searches both ways (its citations weigh dense ranks), and so does an English one.
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ class Search:
 
 
 def decisive(query: Query, keyword_hits: list[Hit], ratio: float = DECISIVE_RATIO) -> bool:
-    """Whether keyword search alone decides what a question (not a list one) cites: its best
-    measure scores at least ratio times the second."""
-    if not keyword_hits or LIST_QUESTION.search(query.text):
+    """Whether keyword search alone decides what a question (not a list one, not English)
+    cites: its best measure scores at least ratio times the second."""
+    # An English question's keywords are bridged from a lexicon: second-hand evidence that
+    # alone would answer questions outside the documents ("extend a tourist visa").
+    if not keyword_hits or query.lang != "zh" or LIST_QUESTION.search(query.text):
         return False
     return len(keyword_hits) == 1 or keyword_hits[0].score >= ratio * keyword_hits[1].score
 

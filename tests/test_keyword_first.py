@@ -15,9 +15,10 @@ from bot.sessions import Sessions
 from vectorstore.embeddings import make_embeddings
 from vectorstore.store import connect
 
-DECISIVE = ("企业注销找哪个部门？", "地籍测绘投诉怎么办", "免罚清单是什么", "批次贷怎么申请",
-            "How do I close my company?")
-NOT_DECISIVE = ("开办企业要多久", "不动产登记能网上办吗", "公司在哪里办理税务登记")
+DECISIVE = ("企业注销找哪个部门？", "地籍测绘投诉怎么办", "免罚清单是什么", "批次贷怎么申请")
+# An English question is always embedded: its keywords are bridged from a lexicon.
+NOT_DECISIVE = ("开办企业要多久", "不动产登记能网上办吗", "公司在哪里办理税务登记",
+                "How do I close my company?")
 
 
 class CountedBot:
