@@ -10,8 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 from chromadb.api import ClientAPI
@@ -19,7 +18,6 @@ from chromadb.api import ClientAPI
 from bot.answer import (
     Answer,
     AnswerComposer,
-    Coverage,
     Retrieved,
     greeting,
     is_thanks,
@@ -29,6 +27,7 @@ from bot.answer import (
 from bot.details import Detail, asked_details, unstated
 from bot.library import Library, build_library
 from bot.needs import Need
+from bot.outcome import Outcome, interleave, overall, resting_on, standing
 from bot.pipeline import Pipeline
 from bot.query import Query, Tokenizer
 from bot.redis_link import RedisLink
@@ -47,39 +46,10 @@ from vectorstore.store import MeasureIndex, connect
 
 # A partial answer points to the closest measures only.
 MAX_RELATED = 2
-# Between documents, an answer beats a partial answer unless the partial one is surer of the
-# topic by more than this (P(in scope)): a document that has the topic but not the detail
-# asked is a better answer than one that merely states some figure on another topic.
-ANSWERED_EDGE = 0.25
 
 
 class InvalidQuestion(ValueError):
     """The question cannot be asked as given (empty, or too long)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the bot found for one need.
-
-    coverage: answered, partial or none.
-    measures: the measures cited (answered) or related (partial); empty for none.
-    ranking: the fused ranking the need was answered from.
-    text: the answer to this need.
-    document: the id of the document it was answered from ("" until :meth:`PolicyBot.across`
-      sets it).
-    stock: ``refusal`` or ``greeting`` when text is the stock reply, which names the bundled
-      plan (a library of other documents names its own instead), else "".
-    confidence: the scope model's P(in scope) for a searched need; 1 for one answered from
-      the document's structure or the previous turn.
-    """
-
-    coverage: Coverage
-    measures: list[int]
-    ranking: list[Hit]
-    text: str
-    document: str = ""
-    stock: Literal["", "refusal", "greeting"] = ""
-    confidence: float = 1.0
 
 
 class PolicyBot:
@@ -205,9 +175,9 @@ class PolicyBot:
         # Measures are keyed by (document, number): a message's needs may rest on several.
         # A partial message cites nothing: the measures its answered needs rest on are then
         # related like the others.
-        cited = unique(measures(outcomes, "answered")) if coverage == "answered" else []
-        related = [m for m in unique(measures(outcomes, "answered") + measures(outcomes, "partial"))
-                   if m not in cited]
+        answered = resting_on(outcomes, "answered")
+        cited = unique(answered) if coverage == "answered" else []
+        related = [m for m in unique(answered + resting_on(outcomes, "partial")) if m not in cited]
         if kept := cited or related:
             # A follow-up continues from the first document the answer rests on.
             document = kept[0][0]
@@ -249,8 +219,8 @@ class PolicyBot:
         among: the documents in scope. A question searched in several documents is answered
         from the one that answers it most surely (the scope model's probability: cosine scores
         are close between documents without sample questions), an answer counting
-        ANSWERED_EDGE surer than an answer in part (see :func:`standing`); each outcome carries
-        the document it was answered from.
+        ANSWERED_EDGE surer than an answer in part (see :func:`bot.outcome.standing`); each
+        outcome carries the document it was answered from.
         """
         first = library.pipelines[among[0]]
         asked = first.analyzer.run(text)
@@ -290,8 +260,8 @@ class PolicyBot:
                   outcome: Outcome, lang: str) -> Outcome:
         """A need of several that the message's document does not answer, answered from the
         first other document (in order) that does, unless outcome is a partial answer surer of
-        the topic (see ANSWERED_EDGE); else outcome when it is partial, else the first other
-        partial outcome; else outcome.
+        the topic (see bot.outcome.ANSWERED_EDGE); else outcome when it is partial, else the
+        first other partial outcome; else outcome.
 
         order: the documents in the order tried. pipeline: the message's document's.
         """
@@ -419,54 +389,6 @@ def refused(composer: AnswerComposer, ranking: list[Hit], lang: str, need: Need 
     message, which then gets the stock refusal)."""
     return Outcome("none", [], ranking, composer.none_answer(lang, need),
                    stock="" if need else "refusal")
-
-
-def standing(outcomes: list[Outcome]) -> tuple[bool, float]:
-    """How well a document answers a message, to choose between documents: any answer above
-    none, then the surest, an answer counting ANSWERED_EDGE surer than a partial one."""
-    coverage = best(outcomes)
-    edge = ANSWERED_EDGE if coverage == "answered" else 0.0
-    return coverage != "none", surest(outcomes) + edge
-
-
-def surest(outcomes: list[Outcome]) -> float:
-    """How surely a document answers a message: the highest confidence among the outcomes
-    of its best coverage."""
-    coverage = best(outcomes)
-    return max(o.confidence for o in outcomes if o.coverage == coverage)
-
-
-def best(outcomes: list[Outcome]) -> Coverage:
-    """The best coverage any need of a message has (how documents are ranked for it)."""
-    kinds = {o.coverage for o in outcomes}
-    return "answered" if "answered" in kinds else "partial" if "partial" in kinds else "none"
-
-
-def overall(outcomes: list[Outcome]) -> Coverage:
-    """A message is partial when it asks a detail the documents leave out of a measure that
-    answers another of its needs ("可以不见面办吗？要带啥材料"); else it has the best
-    coverage of its needs (a need on another topic left out is said so in the answer)."""
-    answered = set(measures(outcomes, "answered"))
-    if answered & set(measures(outcomes, "partial")):
-        return "partial"
-    return best(outcomes)
-
-
-def measures(outcomes: list[Outcome], coverage: Coverage) -> list[tuple[str, int]]:
-    """The (document, measure) pairs the outcomes of one coverage rest on, in order."""
-    return [(o.document, n) for o in outcomes if o.coverage == coverage for n in o.measures]
-
-
-def interleave(rankings: list[list[tuple[str, Hit]]]) -> list[tuple[str, Hit]]:
-    """The needs' rankings, as (document, hit), merged turn by turn (first of each, then
-    second…), top 10."""
-    merged: list[tuple[str, Hit]] = []
-    for rank in range(TOP_K):
-        for ranking in rankings:
-            if rank < len(ranking) and (ranking[rank][0], ranking[rank][1].measure) not in {
-                    (d, h.measure) for d, h in merged}:
-                merged.append(ranking[rank])
-    return merged[:TOP_K]
 
 
 def open_index_client(settings: Settings) -> ClientAPI:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.policybot import InvalidQuestion, Outcome, standing
+from bot.policybot import InvalidQuestion
 
 
 def cited(answer) -> list[int]:
@@ -145,15 +145,3 @@ def test_one_word_does_not_refuse_a_plan_question(bot, question):
 def test_off_topic_subject_alone_is_refused(bot):
     assert bot.ask("个税专项附加扣除怎么填").coverage == "none"
     assert bot.ask("帮我写一封辞职信").coverage == "none"
-
-
-def test_between_documents_an_answer_beats_a_partial_one_by_a_margin_only():
-    def outcome(coverage, confidence):
-        return [Outcome(coverage, [1], [], "", confidence=confidence)]
-
-    # the document sure of the topic, though not of the detail, wins over a doubtful answer
-    assert standing(outcome("partial", 0.98)) > standing(outcome("answered", 0.46))
-    # a close call goes to the answer
-    assert standing(outcome("answered", 0.80)) > standing(outcome("partial", 0.95))
-    # anything found beats nothing
-    assert standing(outcome("partial", 0.05)) > standing(outcome("none", 0.99))
