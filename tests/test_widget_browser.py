@@ -372,6 +372,7 @@ def test_chips_name_the_document_when_several_are_loaded(browser: Browser, home:
         ask(page, "输入您的问题", QUESTION)
         bundled = "《普陀区深化推进一流营商环境建设行动方案》第21条"
         expect(page.get_by_role("button", name=bundled, exact=True)).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "widget-two-documents.png")
         assert errors == []
     finally:
         stop_server(library)
