@@ -10,7 +10,7 @@ the measures' 责任单位 are the place to ask.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 def pattern(*alternatives: str) -> re.Pattern[str]:
@@ -118,6 +118,7 @@ DETAILS: tuple[Detail, ...] = (
         # A number asked for, not one mentioned ("楼里贴了个楼长电话，楼长是干嘛的").
         "(?:电话|热线|手机号|联系方式)(?:是|多少|号码|呢|有吗|给|发)|(?:什么|哪个|有没有)(?:电话|热线|联系方式)",
         "(?:给|要|求|留)(?:个|一下|一个)?(?:电话|联系方式)|打(?:什么|哪个)?(?:电话|热线)|电话(?:吗|么)",
+        "有没有[^。？?，,]{0,8}(?:电话|微信|手机号|联系方式|邮箱)|微信号?(?:是|多少|吗|么|呢)",
         "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪|几楼|哪一?层|几号窗口|哪个窗口",
         "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
         "(?:委员会|协会|法院|仲裁院|仲裁委|派出庭|工作室|分局|办公室)(?:具体)?(?:在哪|设在)",
@@ -182,7 +183,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:给我|帮我)?列(?:一下|出来)(?:吗|么)?[?？]?$",
         "哪些(?:条目|事项|项目)(?:在|列入|属于)",
         # The entries of a set the plan names and counts ("那6项到底是哪6项", "这130项都有哪些").
-        "(?:(?:具体|到底|分别)(?:是)?哪(?:些|[0-9一二三四五六七八九十百]+)|哪[0-9]+(?:个|项|家|条)|"
+        "(?:(?:具体|到底|分别)(?:是)?哪(?:些|[0-9几一二三四五六七八九十百]+)|哪[0-9]+(?:个|项|家|条)|"
         "(?:这|那)(?:些|[0-9几一二三四五六七八九十百]+)[^。？?，,]{0,12}(?:都|具体)?(?:是|有)哪些)"
         "(?![^。？?，,]{0,4}(?:部门|单位|局|委|措施|政策|支持|扶持|服务|渠道|平台))",
         "有(?:没有)?(?:清单|名单|目录|汇编)(?:吗|么|没|不|[?？]|$)|(?:清单|名单|目录|汇编)(?:吗|么|没)",
@@ -196,12 +197,12 @@ DETAILS: tuple[Detail, ...] = (
         "流程是(?:什么|怎样|啥)|(?:哪些|什么|几个)步骤|一步一步|step by step",
         "what are the steps|procedure for|application process"), None),
     Detail("duration", "办理时限", "how long it takes or the deadline", pattern(
-        "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少天|时限|期限|截止",
+        "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少个?(?:天|工作日|小时|月)|时限|期限|截止",
         "什么时候|何时|哪天|啥时候|多快|几号|申报时间|申报期|开始申请|受理时间",
         r"how long|how often (?:do|does|is|are|will|would|should|can|must)\b|deadline|cut-?off|"
         r"how many days|when (?:can|will|is|does)|"
         r"(?:which|what) date|from when|since when"), DURATION),
-    Detail("count", "具体数字", "the figure asked for", pattern(
+    COUNT_DETAIL := Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
         "多少(?!钱|元)|比例|百分之|名额|配额",
@@ -228,6 +229,19 @@ def kind_named(kind: str) -> re.Pattern[str]:
     return re.compile(".{0,2}".join(map(re.escape, kind)))
 
 
+# A count asked with its measure word ("多少个窗口", "几家银行"): the measure states it only with
+# a figure in that measure word (个 stands for any of them, not for 种 or 类: "两种模式" is not
+# a number of windows).
+ASKED_COUNT = re.compile(r"(?:多少|几)\s*([个项家次条批场名人位件])(?!工作日|月|小时|星期)")
+# (Not a lone 一: "一件事" names a thing, it counts nothing.)
+NUMERAL = r"(?:\d+|[二三四五六七八九十百千两][一二三四五六七八九十百千两]*)\s*"
+
+
+def counted(word: str) -> re.Pattern[str]:
+    """A figure in the measure word asked for."""
+    return re.compile(NUMERAL + ("[个项家次条批场名人位件]" if word == "个" else word))
+
+
 def asked_details(text: str, document_year: int | None) -> list[Detail]:
     """The details a need asks for, most specific first.
 
@@ -244,6 +258,8 @@ def asked_details(text: str, document_year: int | None) -> list[Detail]:
                        or (document_year is not None and int(year.group(0)) > document_year)]
         if matches:
             found.append(detail)
+    if (word := ASKED_COUNT.search(text)) and COUNT_DETAIL in found:
+        found[found.index(COUNT_DETAIL)] = replace(COUNT_DETAIL, stated=counted(word.group(1)))
     if (asker := ASKER_KIND.search(text)) and not any(d.name == "eligibility" for d in found):
         found.append(Detail("eligibility", ELIGIBILITY.zh, ELIGIBILITY.en, ASKER_KIND,
                             kind_named(asker.group("kind"))))

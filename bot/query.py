@@ -126,6 +126,9 @@ class QueryAnalyzer:
         sounds = [lazy_pinyin(c)[0] if CJK_RE.match(c) else None for c in chars]
         i = 0
         while i < len(chars):
+            if i and COUNTED.match(text, i - 1):
+                i += 1  # 几个街镇 is not 几各街镇: a measure word after a number stays
+                continue
             for n in self._lengths:
                 window = sounds[i:i + n]
                 if len(window) < n or None in window:
@@ -138,6 +141,10 @@ class QueryAnalyzer:
                     break
             i += 1
         return "".join(chars)
+
+
+# A number, then its measure word ("几个", "两家", "三项").
+COUNTED = re.compile(r"[\d几两一二三四五六七八九十百千万少这那哪每][个家项条位名次件]")
 
 
 def alternation(table: dict[str, str]) -> re.Pattern[str]:

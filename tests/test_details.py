@@ -84,7 +84,7 @@ def test_without_details_leaves_the_topic():
     ("落实“3+5+X”产业政策体系", False),       # digits in a name state no figure
 ])
 def test_a_figure_is_stated_with_its_unit(measure, states):
-    [count] = [d for d in asked_details("一共有多少项？", 2021) if d.name == "count"]
+    [count] = [d for d in asked_details("比例一共是多少？", 2021) if d.name == "count"]
     assert (unstated([count], measure) is None) == states
 
 
@@ -138,3 +138,15 @@ def test_money_turned_over_for_days_asks_a_duration():
 def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states):
     details = asked_details(question, 2021)
     assert details and (unstated(details, measure) is None) == states
+
+
+@pytest.mark.parametrize(("question", "measure", "states"), [
+    ("服务中心一共有多少个窗口？", "设置20个综合窗口", True),
+    ("服务中心一共有多少个窗口？", "按照无差别综合窗口和分领域综合窗口两种模式", False),
+    ("推出了几项办理事项？", "推出6项办理事项", True),
+    ("推出了几项办理事项？", "3个工作日内办结", False),
+])
+def test_a_count_is_stated_in_the_measure_word_asked(question, measure, states):
+    details = asked_details(question, 2021)
+    assert [d.name for d in details] == ["count"]
+    assert (unstated(details, measure) is None) == states

@@ -33,8 +33,9 @@ def test_homophones_of_plan_terms_are_corrected(analyzer):
     # 知识产全 / 不动产登计 sound like plan terms but are not words
     assert "知识产权" in analyzer.run("知识产全纠纷").text
     assert "不动产登记" in analyzer.run("不动产登计要多久").text
-    # real words are left alone
+    # real words are left alone, and so is a measure word after a number (not 几各街镇)
     assert analyzer.run("企业开办").text == "企业开办"
+    assert analyzer.run("有几个街镇开了").text == "有几个街镇开了"
 
 
 def test_everyday_words_add_plan_terms(analyzer):
