@@ -233,8 +233,7 @@ def kind_named(kind: str) -> re.Pattern[str]:
 # a figure in that measure word (个 stands for any of them, not for 种 or 类: "两种模式" is not
 # a number of windows).
 ASKED_COUNT = re.compile(r"(?:多少|几)\s*([个项家次条批场名人位件])(?!工作日|月|小时|星期)")
-# (Not a lone 一: "一件事" names a thing, it counts nothing.)
-NUMERAL = r"(?:\d+|[二三四五六七八九十百千两][一二三四五六七八九十百千两]*)\s*"
+NUMERAL = r"(?:\d+|[一二三四五六七八九十百千两]+)\s*"
 
 
 def counted(word: str) -> re.Pattern[str]:

@@ -368,6 +368,7 @@ def test_chips_name_the_document_when_several_are_loaded(browser: Browser, home:
         chip.click()
         expect(page.get_by_role("region", name="《若干措施》第（五）项")).to_contain_text(
             "责任单位：市财政局、市地方金融监管局")
+        page.screenshot(path=ARTIFACTS / "widget-two-documents-relief.png")
         # the bundled plan's answers are named too, by the words after the last 的 or whole
         ask(page, "输入您的问题", QUESTION)
         bundled = "《普陀区深化推进一流营商环境建设行动方案》第21条"
