@@ -127,6 +127,14 @@ def test_a_detail_asked_after_an_answered_need_makes_the_message_partial(bot):
     assert "方案未写明需要准备的材料" in answer.answer
 
 
+def test_a_detail_asked_as_a_need_of_its_own_is_asked_of_the_need_before_it(bot):
+    # 另外 opens a need of its own; searched alone, "去银行那边要带啥材料" is outside the plan,
+    # so it is asked again together with the need before it.
+    answer = bot.ask("抵押登记现在可以不见面办了吗？另外去银行那边要带啥材料？")
+    assert answer.coverage == "partial" and answer.citations == []
+    assert 35 in [r.measure for r in answer.related]
+
+
 def test_list_question_cites_every_measure_on_the_topic(bot, plan):
     answer = bot.ask("知识产权保护方面，区里都有哪些措施？")
     numbers = cited(answer)
