@@ -118,9 +118,12 @@ class NeedSplitter:
         for s in sentences:
             if not (s.topical or s.asks):
                 continue
-            # "找谁？", "还是…？" or "要带啥材料？" right after a question asks about its need.
-            if (s.asks and (s.goes_on or not s.topical or self.asks_detail(s.text))
-                    and not s.starts_need and not context and needs):
+            # "找谁？", "还是…？" or "要带啥材料？" right after a question asks about its need;
+            # so does "另外要带啥材料？": with no topic of its own, a connector cannot make it
+            # a need apart.
+            follows_up = s.goes_on or not s.topical or (
+                self.asks_detail(s.text) and not s.starts_need)
+            if s.asks and follows_up and not context and needs:
                 needs[-1].append(s)
             elif s.asks or s.starts_need:
                 if s.starts_need and context:

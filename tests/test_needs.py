@@ -59,6 +59,11 @@ def test_a_detail_asked_right_after_a_question_is_part_of_its_need(split):
     assert len(needs) == 2  # a connector starts a need of its own
 
 
+def test_a_connector_before_a_detail_with_no_topic_keeps_it_with_the_need_before(split):
+    needs, _ = split("抵押登记现在可以不见面办了吗？另外要带啥材料？")
+    assert len(needs) == 1 and "抵押登记" in needs[0].text and "材料" in needs[0].question
+
+
 def test_a_question_reported_in_the_story_is_not_asked(split):
     needs, _ = split("从外地招来一个工程师，他天天问我什么时候能过来。工作许可一般要等多久？")
     assert len(needs) == 1

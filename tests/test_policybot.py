@@ -135,6 +135,13 @@ def test_a_detail_asked_as_a_need_of_its_own_is_asked_of_the_need_before_it(bot)
     assert 35 in [r.measure for r in answer.related]
 
 
+def test_a_detail_with_no_topic_after_a_connector_is_asked_of_the_need_before_it(bot):
+    answer = bot.ask("抵押登记现在可以不见面办了吗？另外要带啥材料？")
+    assert answer.coverage == "partial" and answer.citations == []
+    assert 35 in [r.measure for r in answer.related]
+    assert "方案未写明需要准备的材料" in answer.answer
+
+
 def test_list_question_cites_every_measure_on_the_topic(bot, plan):
     answer = bot.ask("知识产权保护方面，区里都有哪些措施？")
     numbers = cited(answer)
