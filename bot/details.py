@@ -70,7 +70,24 @@ DETAILS: tuple[Detail, ...] = (
         "(?:没|吗|么)|(?:依据|是)哪个文件",
         r"still (?:in force|valid|exist|apply|available|running|open)|\d{4} version",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
-        r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic"), None),
+        r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic",
+        "今年(?:有没有|有)?新(?:的)?政策|(?:这个|这项|那个)?政策现在还有(?:没有|吗|么)",
+        r"(?:has|have|was|were) (?:it|this|that|they|the \w+) (?:been )?(?:updated|changed|"
+        r"replaced|renewed)|updated since|"
+        r"any (?:new|newer|updated) (?:version|rules|polic)"), None),
+    Detail("comparison", "与其他地区的比较", "comparisons with other places", pattern(
+        # A document speaks for its own district; how another one does is not in it.
+        "(?:比|跟|和|与)(?:浦东|徐汇|闵行|静安|长宁|黄浦|杨浦|虹口|宝山|嘉定|松江|青浦|奉贤|金山|"
+        "崇明|隔壁区|其他区|别的区|外区|外地|北京|深圳|杭州|广州)[^。？?]{0,16}"
+        "(?:多还是少|高还是低|快还是慢|哪个|谁|更|比)",
+        r"how does (?:it|this|that|\w+) compare|compared? (?:with|to)|ahead or behind|"
+        r"\bthan (?:in )?(?:other districts|xuhui|pudong|jing'an|minhang|changning)"), None),
+    Detail("language", "外语或双语服务", "services in other languages", pattern(
+        "(?:有没有|能不能|能否|可不可以|会不会|能|会|支持|提供)[^。？?，,]{0,10}(?:英文|英语|粤语|外语|双语)",
+        "(?:英文|英语|外语|双语)(?:版|界面|服务|提示|窗口|律师|材料)",
+        r"\bin english\b|english (?:version|interface|prompts?|speaking|service|translation)|"
+        r"speaks? english|cantonese"),
+        pattern("外语|英文|英语|双语|多语种|国际版")),
     Detail("support", "补贴、奖励等资金支持", "subsidies, grants or other money", pattern(
         # Whether there is money at all ("当体验官有没有补贴"); how much is the fee detail.
         "有没有(?:什么)?(?:补贴|补助|奖励|奖金|津贴|报酬|资金支持|钱拿|钱)",
@@ -100,16 +117,28 @@ DETAILS: tuple[Detail, ...] = (
         r"\b(?:any|a)\s+(?:\w+\s+)?(?:fee|charge)s?\b",
         r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
         r"is (?:it|this|that) free|for free\b|\bis\b.{0,40}\bfree\b",
-        r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b"), MONEY),
+        r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b",
+        r"maximum amount|how (?:big|large) (?:is|are) the (?:grant|subsid|loan|reward|fine)|"
+        r"what(?:'s| is| are) the (?:cap|ceiling|penalty|penalties|fine)\b"), MONEY),
+    Detail("penalty", "处罚或追责的后果", "penalties or other consequences", pattern(
+        # Whether one is punished or must pay back; a document that deals with it says 处罚,
+        # 追回, 失信…
+        "会不会(?:被)?(?:罚|处罚)|要不要(?:罚款|退钱|退回|退还)|罚不罚|(?:会|要)(?:被)?罚款(?:吗|么)",
+        "(?:啥|什么|哪些)(?:处罚|后果)|黑名单|退(?:钱|回|还)(?:吗|么|不)",
+        r"penalt|\bfined?\b|punish|pay (?:it )?back"),
+        pattern("处罚|罚款|惩戒|追回|追究|取消|黑名单|失信|责任|不予处罚|从轻|减轻")),
     Detail("hours", "办公时间", "opening hours", pattern(
         "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
         "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)(?:也|能不能|能)?"
         "(?:上班|办公|开门|开放|营业|能办|可以办|有人|办理|办事|办吗)",
         # The day off may come well before the question ("周六去中心，窗口有人上班吗").
         "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|假期|晚上|中午)[^。？?]{0,20}"
-        "(?:上班|办公|开门|开放|营业|有人|值班)(?:吗|么|不|没)",
+        "(?:上班|办公|开门|开放|营业|有人|值班|能用|可以用|能约|预约|约)(?:吗|么|不|没)",
+        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)有没有人|中午(?:休息|午休)",
         "opening hours|office hours|what time|open on",
-        r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?"), CLOCK),
+        r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?",
+        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上)(?:开不开|开门吗|开吗)",
+        r"opening times?|open late|open (?:on )?(?:saturdays?|sundays?|evenings?)"), CLOCK),
     Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(
         # An address asked for, not one being changed ("营业执照上地址要改").
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
@@ -123,7 +152,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
         "(?:委员会|协会|法院|仲裁院|仲裁委|派出庭|工作室|分局|办公室)(?:具体)?(?:在哪|设在)",
         "(?:下载|安装)(?:链接|地址)|(?:app|小程序|公众号)(?:叫什么|在哪下|怎么下|名字)",
-        "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)|(?:放|设|摆)(?:在)?哪些地方|具体(?:放|设)?在哪",
+        "(?:哪个|什么)(?:网站|网址|app|小程序|公众号)|(?:放|设|摆)(?:在)?哪(?:些|几个)地方|具体(?:放|设)?在哪",
         "局长|处长|科长|主任是谁|(?:负责人|联系人|经办人|对接人)(?:是谁|叫什么|电话)",
         # A person, not a unit ("具体找金融办哪位").
         "找[^。？?，,]{0,6}哪位|哪位(?:[?？]|$)|哪个科室",
@@ -134,7 +163,12 @@ DETAILS: tuple[Detail, ...] = (
         r"who is the contact|download (?:link|the app)",
         "where (?:is|are) (?:the|it)|where exactly|exactly where|located|how do i get there",
         "who exactly is|how (?:do|can|should) (?:i|we) (?:reach|contact)",
-        r"where (?:do|can|should) (?:i|we) (?:download|get|find) (?:it|the app)"),
+        r"where (?:do|can|should) (?:i|we) (?:download|get|find) (?:it|the app)",
+        "(?:哪个|什么)(?:号码|电话号码)|给(?:个|我)(?:个)?(?:链接|网址)|(?:链接|入口)(?:在哪|是什么|是啥)",
+        "(?:网上|线上|手机上)(?:从)?(?:哪个|什么)入口",
+        r"contact (?:number|details|info)|(?:get|be) in touch|what floor|"
+        r"(?:send|give) me the link|what(?:'s| is) the (?:link|url)|person in charge|"
+        r"who is in charge|(?:on |at )?which (?:account|platform|app|website)"),
         # A number to call (依托12345热线), a web address, or a labelled contact.
         pattern(r"(?<![\d.])\d{5,}(?![\d.]*\s*(?:元|万|亿|人|个|家|户|平方|吨|[%％]))",
                 r"\d{3,4}-\d{7,8}", r"www\.|https?://", r"(?:地址|电话|网址|邮箱)[:：]")),
@@ -147,7 +181,12 @@ DETAILS: tuple[Detail, ...] = (
         "(?:要|需要|得)(?:先)?(?:交|提交|递交|写)(?:个|一份|份)?[^。？?，,]{0,8}"
         "(?:申请书|书面申请|材料|报告|证明|表)(?:吗|么|不)",
         "paperwork|what documents|which documents|what to bring|what materials",
-        "documents? (?:do i|should i|are) (?:need|required|bring)"),
+        "documents? (?:do i|should i|are) (?:need|required|bring)",
+        "带(?:些|点)(?:啥|什么)|(?:填|准备)(?:什么|哪些|啥)(?:表|表格)",
+        r"what (?:do|should|must) (?:i|we) (?:need to )?bring|"
+        r"which (?:papers|documents|forms|certificates)|"
+        r"what (?:papers|forms|documents) (?:are|do|should|must)|"
+        r"(?:forms?|papers|documents) (?:are |is )?(?:needed|required)"),
         # A measure that lists the papers ("申报单位应当提交下列材料：（一）…").
         pattern("(?:提交|提供|报送|携带|准备)(?:下列|以下|如下)(?:申请|申报)?(?:材料|资料|文件|证件)",
                 "(?:申请|申报)?材料(?:包括|如下|清单)[:：]")),
@@ -158,7 +197,9 @@ DETAILS: tuple[Detail, ...] = (
         "下载.{0,4}(?:表格|模板|文本)|格式文本|(?:哪里|在哪|去哪)(?:能|可以)?下(?:载|到)",
         "(?:全文|原文)(?:在|去)?(?:哪|哪里)|发(?:我|给我)(?:看看|一份|一下)",
         "(?:哪|哪里|哪儿)(?:能|可以)?(?:看|查|找|下载)(?:到)?(?:全文|原文)",
-        "template|form to download"), None),
+        "template|form to download",
+        "表(?:格)?(?:在)?(?:哪|哪里|哪儿)(?:下|领|拿)",
+        r"download the forms?|where (?:can|do) (?:i|we) (?:get|find|download) the forms?"), None),
     ELIGIBILITY := Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
@@ -167,11 +208,14 @@ DETAILS: tuple[Detail, ...] = (
         "(?:拿|领|申请|申|享受|申报|用|办|参加|走)",
         # Whom it is limited to, what one must have ("还是只给公司用", "得有法务部才行").
         "只(?:有|给|对|限)[^。？?，,]{1,8}(?:才能|才可以|能用|用|可以)",
-        "(?:得|要|必须|需要)(?:有|是)[^。？?，,]{1,12}才(?:行|能|可以)|(?:什么|哪些|啥)资质|资质要求",
+        "(?:得|要|必须|需要)(?:有|是)[^。？?，,]{1,16}才(?:行|能|可以)|(?:什么|哪些|啥)资质|资质要求",
+        "(?:具体|明确)的?标准(?:吗|么|没|呢|[?？]|$)",
+        r"threshold|minimum (?:revenue|size|staff|turnover)",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply",
-        r"(?:am i|are we|is my \w+) allowed"),
+        r"(?:am i|are we|is my \w+) allowed",
+        "(?:申请|申报|享受|参加|入选)(?:有|的)?(?:啥|什么|哪些)要求|要求是(?:什么|啥)"),
         # A rule with a figure for its bar ("建筑面积500平方米以下", "营收达到1000万元").
         pattern(r"\d+(?:\.\d+)?\s*[\u4e00-\u9fff]{1,4}(?:以下|以上|以内|及以上|及以下)",
                 r"(?:不超过|不低于|不少于|达到|超过|低于|高于)\s*\d")),
@@ -188,27 +232,38 @@ DETAILS: tuple[Detail, ...] = (
         "(?![^。？?，,]{0,4}(?:部门|单位|局|委|措施|政策|支持|扶持|服务|渠道|平台))",
         "有(?:没有)?(?:清单|名单|目录|汇编)(?:吗|么|没|不|[?？]|$)|(?:清单|名单|目录|汇编)(?:吗|么|没)",
         "在不在(?:里面|里头|其中|清单|名单|范围)|(?:包不包括|包括不包括|含不含)",
-        "which (?:ones|items) (?:are|exactly)|what exactly are the"),
+        "which (?:ones|items) (?:are|exactly)|what exactly are the",
+        "(?:到底|具体|分别)(?:是)?指(?:的是)?(?:啥|什么|哪些|哪)",
+        r"which (?:\w+ ){0,2}(?:are|were) (?:already )?(?:members|included|listed|on the list)",
+        # The entries, not whether the plan keeps a list ("is there a list of the policies").
+        r"is there a list\s*[?.]?\s*$|"
+        r"a list of (?:the )?(?:items|banks|firms|companies|parks|names)"),
         # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）").
         pattern(r"[（(][^）)]{2,}、[^）)]{2,}[）)]")),
     Detail("steps", "具体办理流程", "the step-by-step procedure", pattern(
         # The procedure itself, not whether it was simplified ("注销流程简化了吗").
         "具体(?:流程|步骤|操作|怎么操作)|(?:办理|申请|操作|申报)(?:的)?(?:流程|步骤)(?:是|有)",
         "流程是(?:什么|怎样|啥)|(?:哪些|什么|几个)步骤|一步一步|step by step",
-        "what are the steps|procedure for|application process"), None),
+        "what are the steps|procedure for|application process",
+        # The steps themselves, not whether a guide walks one through them.
+        "一步(?:一)?步(?:怎么|咋|如何|要)|walk me through|exact steps"), None),
     Detail("duration", "办理时限", "how long it takes or the deadline", pattern(
-        "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|多少个?(?:天|工作日|小时|月)|时限|期限|截止",
+        "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|哪个月|"
+        # "几年" asked, not told ("前几年", "十几年的店").
+        "(?<![前十好哪])几(?:年|月份?)(?![前来了的里内])|多少个?(?:天|工作日|小时|月)|时限|期限|截止",
         "什么时候|何时|哪天|啥时候|多快|几号|申报时间|申报期|开始申请|受理时间",
         r"how long|how often (?:do|does|is|are|will|would|should|can|must)\b|deadline|cut-?off|"
         r"how many days|when (?:can|will|is|does)|"
-        r"(?:which|what) date|from when|since when"), DURATION),
+        r"(?:which|what) date|from when|since when",
+        r"how soon|how quickly|by when"), DURATION),
     COUNT_DETAIL := Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
         "多少(?!钱|元)|比例|百分之|名额|配额",
         "(?:共|一共|总共)几(?:个|项|次|家|条|成|种|类)",
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
-        "how many|what percentage|what share"), COUNT),
+        "how many|what percentage|what share",
+        "成功率|通过率|获批率|success rate|approval rate"), COUNT),
 )
 
 

@@ -69,6 +69,11 @@ REPORTED = re.compile(r"(?<![请想求再便要来])(?:问|催)(?:我|他|她)(?
 # An alternative ("还是…", "或者…") goes on with the question before it.
 ALTERNATIVE = re.compile(r"^\W*(?:还是|或者|或是|要么|or\b)", re.IGNORECASE)
 
+# A need that points back at the one before it ("通过它最多能贷多少", "他们那的成功率").
+BACK_REFERENCE = re.compile(
+    r"它|他们|她们|那边|这边|那里|这里|那儿|这儿|上述|\b(?:it|its|they|them|their|there)\b",
+    re.IGNORECASE)
+
 MAX_NEEDS = 4
 
 
@@ -157,6 +162,13 @@ class NeedSplitter:
         return Sentence(body, self.is_topical(body),
                         goes_on or any(asks(c) for c in CLAUSE_END.split(body)), starts_need,
                         goes_on)
+
+
+def goes_on_about(earlier: Need, later: Need, specific: Callable[[str], set[str]]) -> bool:
+    """Whether a later need is about the earlier one's topic: it points back at it, or
+    shares a word that points at particular measures (specific: such words of a text)."""
+    return bool(BACK_REFERENCE.search(later.text)
+                or specific(later.text) & specific(earlier.text))
 
 
 def asks(clause: str) -> bool:

@@ -26,7 +26,7 @@ from bot.answer import (
 )
 from bot.details import Detail, asked_details, unstated
 from bot.library import Library, build_library
-from bot.needs import Need
+from bot.needs import Need, goes_on_about
 from bot.outcome import Outcome, interleave, overall, resting_on, standing
 from bot.pipeline import Pipeline
 from bot.query import Query, Tokenizer
@@ -316,10 +316,13 @@ class PolicyBot:
             last = query if plain else pipeline.analyzer.part(need.text, query.lang)
             outcome = self.resolve(pipeline, last, need.question,
                                    None if several else previous, need if several else None)
-            if (i and outcome.coverage == "none"
-                    and asked_details(need.question, pipeline.year)):
-                # A detail asked with no topic of its own in the documents ("那要带啥材料")
-                # is asked about the need before it.
+            if i and asked_details(need.question, pipeline.year) and (
+                    outcome.coverage == "none" or goes_on_about(
+                        needs[i - 1], need, lambda text: set(pipeline.follow_up.specific_words(
+                            pipeline.analyzer.part(text, query.lang))))):
+                # A detail asked with no topic of its own in the documents ("那要带啥材料"),
+                # or of the topic of the need before it ("另外通过它最多能贷多少"), is asked
+                # about the need before it.
                 last = pipeline.analyzer.part(f"{needs[i - 1].text}，{need.text}", query.lang)
                 outcome = self.resolve(pipeline, last, need.question, None, need)
             outcomes.append(outcome)
