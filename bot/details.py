@@ -215,7 +215,8 @@ DETAILS: tuple[Detail, ...] = (
         "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply",
         r"(?:am i|are we|is my \w+) allowed",
-        "(?:申请|申报|享受|参加|入选)(?:有|的)?(?:啥|什么|哪些)要求|要求是(?:什么|啥)"),
+        # What an applicant must meet, not what a measure requires of itself ("时限要求").
+        "(?:申请|申报|享受|参加|入选)(?:有|的)?(?:啥|什么|哪些)要求"),
         # A rule with a figure for its bar ("建筑面积500平方米以下", "营收达到1000万元").
         pattern(r"\d+(?:\.\d+)?\s*[\u4e00-\u9fff]{1,4}(?:以下|以上|以内|及以上|及以下)",
                 r"(?:不超过|不低于|不少于|达到|超过|低于|高于)\s*\d")),
