@@ -63,11 +63,11 @@ def best(outcomes: list[Outcome]) -> Coverage:
 
 
 def overall(outcomes: list[Outcome]) -> Coverage:
-    """A message is partial when any need of it asks a detail the documents leave out
-    ("可以不见面办吗？要带啥材料", or a fee on another topic): the owner asked for it and the
-    documents do not say. Else it has the best coverage of its needs (a need outside the
-    documents is said so in its place)."""
-    if any(o.coverage == "partial" for o in outcomes):
+    """A message is partial when it asks a detail the documents leave out of a measure that
+    answers another of its needs ("可以不见面办吗？要带啥材料"); else it has the best
+    coverage of its needs (a need on another topic left out is said so in the answer)."""
+    answered = set(resting_on(outcomes, "answered"))
+    if answered & set(resting_on(outcomes, "partial")):
         return "partial"
     return best(outcomes)
 

@@ -9,16 +9,20 @@ def outcome(coverage, measures=(1,), confidence=1.0, document="plan"):
     return Outcome(coverage, list(measures), [], "", document=document, confidence=confidence)
 
 
-def test_a_detail_left_out_makes_the_message_partial_whichever_need_asks_it():
+def test_a_detail_left_out_of_a_measure_that_answers_another_need_makes_it_partial():
     assert overall([outcome("answered", [35]), outcome("partial", [35])]) == "partial"
-    assert overall([outcome("answered", [21]), outcome("partial", [37])]) == "partial"
-    assert overall([outcome("partial", [37]), outcome("none", [])]) == "partial"
 
 
-def test_a_need_outside_the_documents_keeps_the_message_answered():
+def test_needs_on_other_topics_keep_the_message_answered():
+    assert overall([outcome("answered", [21]), outcome("partial", [37])]) == "answered"
     assert overall([outcome("answered", [21]), outcome("none", [])]) == "answered"
-    assert overall([outcome("answered", [21]), outcome("answered", [37])]) == "answered"
+    assert overall([outcome("partial", [37]), outcome("none", [])]) == "partial"
     assert overall([outcome("none", [])]) == "none"
+
+
+def test_the_same_number_in_another_document_is_another_measure():
+    assert overall([outcome("answered", [4], document="a"),
+                    outcome("partial", [4], document="b")]) == "answered"
 
 
 def ranked(coverage, confidence):
