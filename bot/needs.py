@@ -64,8 +64,10 @@ ASKS = re.compile(
     r"will|would|any)\b|\b(?:please|tell me|wondering|want to know|need to know|like to know)\b",
     re.IGNORECASE)
 
-# A question someone else asks the owner ("客户天天问我什么时候能到") is part of the story.
-REPORTED = re.compile(r"(?<![请想求再便要来])(?:问|催)(?:我|他|她)(?!们)")
+# A question someone else asks the owner ("客户天天问我什么时候能到"), or one someone failed
+# to answer ("要什么材料一次说不清"), is part of the story.
+REPORTED = re.compile(r"(?<![请想求再便要来])(?:问|催)(?:我|他|她)(?!们)|"
+                      r"(?:说|讲|写)不(?:清|明白)|没(?:说|讲|写)(?:清|明白)")
 # An alternative ("还是…", "或者…") goes on with the question before it.
 ALTERNATIVE = re.compile(r"^\W*(?:还是|或者|或是|要么|or\b)", re.IGNORECASE)
 

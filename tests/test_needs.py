@@ -108,3 +108,9 @@ def test_a_later_need_goes_on_about_the_earlier_one_when_it_points_back_or_share
     assert goes_on_about(earlier, Need("调解一次要收费吗", "调解一次要收费吗"), specific)
     assert not goes_on_about(earlier, Need("商标被抢注要交多少钱", "商标被抢注要交多少钱"),
                              specific)
+
+
+def test_a_question_someone_failed_to_answer_is_part_of_the_story(split):
+    needs, _ = split("窗口的人要什么材料一次说不清，害我跑了三趟。哪里能给他打差评？")
+    assert all("材料" not in need.question for need in needs)
+    assert any("差评" in need.question for need in needs)
