@@ -362,6 +362,10 @@ def test_chips_name_the_document_when_several_are_loaded(browser: Browser, home:
         page, errors = new_page(browser, viewport={"width": 1280, "height": 800})
         page.goto(f"{library.url}/")
         page.get_by_role("button", name="打开营商政策问答").click()
+        # the header names the library, not the bundled plan alone
+        expect(page.locator(".pb-subtitle")).to_have_text("依据已加载的4份政策文件")
+        expect(page.locator(".pb-subtitle")).to_have_attribute(
+            "title", re.compile(r"^《普陀区深化推进一流营商环境建设行动方案》\n"))
         ask(page, "输入您的问题", SUBSIDY)
         chip = page.get_by_role("button", name="《若干措施》第（五）项", exact=True)
         expect(chip).to_be_visible()
@@ -374,6 +378,34 @@ def test_chips_name_the_document_when_several_are_loaded(browser: Browser, home:
         bundled = "《普陀区深化推进一流营商环境建设行动方案》第21条"
         expect(page.get_by_role("button", name=bundled, exact=True)).to_be_visible()
         page.screenshot(path=ARTIFACTS / "widget-two-documents.png")
+        assert errors == []
+    finally:
+        stop_server(library)
+
+
+def test_a_library_without_the_bundled_plan_names_its_document(browser: Browser,
+                                                               tmp_path: Path) -> None:
+    from tests.test_library import RELIEF
+    from vectorstore.embeddings import make_embeddings
+    from vectorstore.library import index_file
+    from vectorstore.store import connect
+
+    home = tmp_path / "home"
+    index_file(connect(home), make_embeddings(), RELIEF)
+    library = start_server(home)
+    try:
+        page, errors = new_page(browser, viewport={"width": 1280, "height": 800})
+        page.goto(f"{library.url}/")
+        page.get_by_role("button", name="打开营商政策问答").click()
+        expect(page.locator(".pb-subtitle")).to_have_text(
+            "依据《长川市支持中小微企业纾困发展的若干措施》")
+        # the greeting and the sample questions are about the bundled plan, which is not loaded
+        expect(page.get_by_text("您好！我可以解答已加载政策文件的内容")).to_be_visible()
+        expect(page.get_by_role("group", name="您可以这样问")).to_have_count(0)
+        page.get_by_role("button", name="开始新对话").click()
+        expect(page.get_by_text("您好！我可以解答已加载政策文件的内容")).to_be_visible()
+        expect(page.get_by_role("group", name="您可以这样问")).to_have_count(0)
+        page.screenshot(path=ARTIFACTS / "widget-other-document.png")
         assert errors == []
     finally:
         stop_server(library)

@@ -18,17 +18,21 @@
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   const API = new URL(script.src, location.href).origin;
   const STORAGE_KEY = `policybot:${API}`;
+  const BUNDLED_ID = "putuo-yingshang-2021";
   const MAX_TURNS = 30; // kept in sessionStorage; older turns are dropped
 
   const TEXT = {
     zh: {
       title: "营商政策问答",
       subtitle: "依据《普陀区深化推进一流营商环境建设行动方案》",
+      fromOne: (title) => `依据《${title}》`,
+      fromSeveral: (n) => `依据已加载的${n}份政策文件`,
       launcher: "政策问答",
       open: "打开营商政策问答",
       close: "关闭问答窗口",
       reset: "开始新对话",
       intro: "您好！我可以解答普陀区优化营商环境行动方案的内容，并告诉您每项措施由哪个部门负责。",
+      introLibrary: "您好！我可以解答已加载政策文件的内容，并告诉您每项措施由哪个部门负责。",
       suggestionsLabel: "您可以这样问",
       suggestions: ["企业注销找哪个部门？", "不动产登记有哪些便利措施？",
                     "外籍人才办理工作许可找谁？", "中小企业融资难怎么办？"],
@@ -62,12 +66,16 @@
     en: {
       title: "Business policy Q&A",
       subtitle: "From Putuo's 2021 action plan",
+      fromOne: (title) => `From “${title}”`,
+      fromSeveral: (n) => `From ${n} policy documents`,
       launcher: "Ask the plan",
       open: "Open the business policy Q&A",
       close: "Close the Q&A panel",
       reset: "Start a new conversation",
       intro: "Hello! I answer questions about Putuo District's business-environment action " +
              "plan and tell you which department is responsible for each measure.",
+      introLibrary: "Hello! I answer questions about the policy documents loaded here and " +
+                    "tell you which department is responsible for each measure.",
       suggestionsLabel: "Try asking",
       suggestions: ["Who handles closing a company?",
                     "What does the plan offer for property registration?",
@@ -171,11 +179,14 @@
                                      "aria-label": t.close, title: t.close, text: "×" });
   const resetButton = el("button", { type: "button", class: "pb-icon-button pb-reset",
                                      "aria-label": t.reset, title: t.reset, text: "↺" });
+  const subtitle = el("p", { class: "pb-subtitle", text: t.subtitle });
+  // The sample questions are about the bundled plan: shown only while it is loaded.
+  let suggesting = true;
   const header = el("header", { class: "pb-header" },
     el("span", { class: "pb-logo", "aria-hidden": "true", text: t === TEXT.en ? "Q" : "问" }),
     el("div", { class: "pb-heading" },
       el("h2", { id: "pb-title", class: "pb-title", text: title }),
-      el("p", { class: "pb-subtitle", text: t.subtitle })),
+      subtitle),
     resetButton, closeButton);
 
   // Focusable, so that keyboard users can scroll a long answer.
@@ -213,8 +224,8 @@
 
   function renderIntro() {
     log.replaceChildren(el("div", { class: "pb-msg pb-bot pb-intro" },
-      el("p", { class: "pb-text", text: t.intro })));
-    if (!state.turns.length) log.append(suggestions);
+      el("p", { class: "pb-text", text: suggesting ? t.intro : t.introLibrary })));
+    if (!state.turns.length && suggesting) log.append(suggestions);
   }
 
   function userBubble(question) {
@@ -458,6 +469,32 @@
     }
   }
 
+  /** Name the documents the answers come from: the office may load others beside the
+   * bundled plan, or instead of it (whose sample questions are then no use). */
+  async function showLibrary() {
+    let documents;
+    try {
+      const response = await fetch(`${API}/api/v1/documents`);
+      if (!response.ok) return;
+      documents = await response.json();
+    } catch (_) { return; } // the default header stays
+    if (!Array.isArray(documents) || !documents.length) return;
+    const bundled = documents.some((d) => d.id === BUNDLED_ID);
+    if (documents.length > 1) {
+      subtitle.textContent = t.fromSeveral(documents.length);
+      subtitle.title = documents.map((d) => `《${d.title}》`).join("\n");
+    } else if (!bundled) {
+      subtitle.textContent = t.fromOne(documents[0].title);
+      subtitle.title = `《${documents[0].title}》`;
+    }
+    if (!bundled) {
+      suggesting = false;
+      suggestions.remove();
+      const intro = log.querySelector(".pb-intro .pb-text");
+      if (intro) intro.textContent = t.introLibrary;
+    }
+  }
+
   // --- behaviour
   function open() {
     panel.hidden = false;
@@ -517,6 +554,7 @@
   });
 
   renderTurns();
+  showLibrary();
   // A script in <head> without defer runs before <body> exists.
   if (document.body) document.body.append(host);
   else document.addEventListener("DOMContentLoaded", () => document.body.append(host));
