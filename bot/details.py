@@ -58,7 +58,7 @@ class Detail:
 DETAILS: tuple[Detail, ...] = (
     Detail("later", "之后出台的政策", "policies issued after it", pattern(
         # A year only counts beside a policy word: "2023年开的店" is a story, not a question.
-        r"20[2-9]\d\s*年?.{0,8}(?:政策|新政|新规|方案|措施|文件|规定|补贴|出台|版)",
+        r"20[2-9]\d\s*年?.{0,8}(?:政策|新政|新规|方案|措施|文件|规定|补贴|出台|版|清单|名单|目录|指标)",
         r"(?:政策|新政|新规|方案|措施|文件|规定|补贴).{0,8}20[2-9]\d",
         "最新(?:的)?政策|今年(?:的)?新(?:政策|规定|出台|出的)",
         # A later year asked about ("2025年还招吗"), or whether the plan still holds.
@@ -72,6 +72,9 @@ DETAILS: tuple[Detail, ...] = (
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
         r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic",
         "今年(?:有没有|有)?新(?:的)?政策|(?:这个|这项|那个)?政策现在还有(?:没有|吗|么)",
+        # Whether it changed since ("2024年这个指标改了没有", "后来有没有出新版").
+        r"(?:后来|现在|今年|去年|20[2-9]\d\s*年?)[^。？?]{0,10}(?:改了|变了|调整了|更新了|改过)|"
+        "出(?:了)?新版|新版(?:的)?(?:清单|名单|目录|政策)?(?:吗|么|没|呢)",
         r"(?:has|have|was|were) (?:it|this|that|they|the \w+) (?:been )?(?:updated|changed|"
         r"replaced|renewed)|updated since|"
         r"any (?:new|newer|updated) (?:version|rules|polic)"), None),
@@ -80,7 +83,9 @@ DETAILS: tuple[Detail, ...] = (
         "(?:比|跟|和|与)(?:浦东|徐汇|闵行|静安|长宁|黄浦|杨浦|虹口|宝山|嘉定|松江|青浦|奉贤|金山|"
         "崇明|隔壁区|其他区|别的区|外区|外地|北京|深圳|杭州|广州)[^。？?]{0,16}"
         "(?:多还是少|高还是低|快还是慢|哪个|谁|更|比)",
+        "排第几|排名(?:多少|第几|怎么样|如何|靠前)|名次",
         r"how does (?:it|this|that|\w+) compare|compared? (?:with|to)|ahead or behind|"
+        r"\brank(?:ed|ing)\b|"
         r"\bthan (?:in )?(?:other districts|xuhui|pudong|jing'an|minhang|changning)"), None),
     Detail("language", "外语或双语服务", "services in other languages", pattern(
         "(?:有没有|能不能|能否|可不可以|会不会|能|会|支持|提供)[^。？?，,]{0,10}(?:英文|英语|粤语|外语|双语)",
@@ -168,10 +173,18 @@ DETAILS: tuple[Detail, ...] = (
         "(?:网上|线上|手机上)(?:从)?(?:哪个|什么)入口",
         r"contact (?:number|details|info)|(?:get|be) in touch|what floor|"
         r"(?:send|give) me the link|what(?:'s| is) the (?:link|url)|person in charge|"
-        r"who is in charge|(?:on |at )?which (?:account|platform|app|website)"),
+        r"who is in charge|which (?:\w+ )?(?:account|platform|app|website|site)\b"),
         # A number to call (依托12345热线), a web address, or a labelled contact.
         pattern(r"(?<![\d.])\d{5,}(?![\d.]*\s*(?:元|万|亿|人|个|家|户|平方|吨|[%％]))",
                 r"\d{3,4}-\d{7,8}", r"www\.|https?://", r"(?:地址|电话|网址|邮箱)[:：]")),
+    # Where something is published or can be looked up ("报告在哪能看到"): a document that
+    # says names the platform, account or counter.
+    Detail("channel", "查看或发布的渠道", "where it is published or can be looked up", pattern(
+        "在哪(?:里|儿)?(?:能|可以)?(?:看|查)(?:到)?|(?:哪里|哪儿)(?:能|可以)?(?:看|查)(?:到)?",
+        "在哪(?:里|儿)?(?:公布|发布|公开)",
+        r"where (?:can|do|could|should) (?:i|we) (?:see|check|find|view|look (?:it |them )?up)"),
+        pattern("平台|网站|网页|公众号|小程序|app|一网通办|随申办|专栏|热线|专线|地图|终端|"
+                "企业服务云|官网|窗口")),
     Detail("materials", "需要准备的材料或表格", "which documents, forms or materials to bring",
            pattern(
         # Which papers, not whether fewer are needed ("申请材料能不能少交" is answerable).
@@ -227,6 +240,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:清单|名单|目录).{0,6}(?:有|是|包括)哪些|(?:清单|名单|目录)(?:里|上|中)?(?:具体)?哪些",
         "(?:给我|帮我)?列(?:一下|出来)(?:吗|么)?[?？]?$",
         "哪些(?:条目|事项|项目)(?:在|列入|属于)",
+        r"哪几(?:家|个|项|条)(?![^。？?，,]{0,2}(?:部门|单位|局|委)|\s*(?:department|agenc|unit|bureau))",
         # The entries of a set the plan names and counts ("那6项到底是哪6项", "这130项都有哪些").
         "(?:(?:具体|到底|分别)(?:是)?哪(?:些|[0-9几一二三四五六七八九十百]+)|哪[0-9]+(?:个|项|家|条)|"
         "(?:这|那)(?:些|[0-9几一二三四五六七八九十百]+)[^。？?，,]{0,12}(?:都|具体)?(?:是|有)哪些)"
@@ -247,7 +261,9 @@ DETAILS: tuple[Detail, ...] = (
         "流程是(?:什么|怎样|啥)|(?:哪些|什么|几个)步骤|一步一步|step by step",
         "what are the steps|procedure for|application process",
         # The steps themselves, not whether a guide walks one through them.
-        "一步(?:一)?步(?:怎么|咋|如何|要)|walk me through|exact steps"), None),
+        "一步(?:一)?步(?:怎么|咋|如何|要)|walk me through|exact steps",
+        "(?:怎么|如何|咋|在哪(?:里|儿)?)报名|报名(?:方式|渠道|入口)",
+        r"how (?:do|can|should) (?:i|we) (?:sign (?:\w+ )?up|enrol|apply for a place)"), None),
     Detail("duration", "办理时限", "how long it takes or the deadline", pattern(
         "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|哪个月|"
         # "几年" asked, not told ("前几年", "十几年的店").
@@ -256,7 +272,8 @@ DETAILS: tuple[Detail, ...] = (
         r"how long|how often (?:do|does|is|are|will|would|should|can|must)\b|deadline|cut-?off|"
         r"how many days|when (?:can|will|is|does)|"
         r"(?:which|what) date|from when|since when",
-        r"how soon|how quickly|by when"), DURATION),
+        "日程|时间表|排期",
+        r"how soon|how quickly|by when|when (?:are|do)\b"), DURATION),
     COUNT_DETAIL := Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
@@ -264,7 +281,8 @@ DETAILS: tuple[Detail, ...] = (
         "(?:共|一共|总共)几(?:个|项|次|家|条|成|种|类)",
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share",
-        "成功率|通过率|获批率|success rate|approval rate"), COUNT),
+        "成功率|通过率|获批率|success rate|approval rate",
+        "(?:一年|每年|每月|一个月|每季度)[^，,。？?]{0,4}几(?:次|场|回)"), COUNT),
 )
 
 
@@ -294,7 +312,10 @@ NUMERAL = r"(?:\d+|[一二三四五六七八九十百千两]+)\s*"
 
 def counted(word: str) -> re.Pattern[str]:
     """A figure in the measure word asked for."""
-    return re.compile(NUMERAL + ("[个项家次条批场名人位件]" if word == "个" else word))
+    if word == "个":
+        return re.compile(NUMERAL + "[个项家次条批场名人位件]")
+    # Events are counted in 场, 次 or 回 alike ("几场沙龙", "10次以上…沙龙").
+    return re.compile(NUMERAL + ("[场次回]" if word in "场次" else word))
 
 
 def asked_details(text: str, document_year: int | None) -> list[Detail]:

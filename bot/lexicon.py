@@ -89,6 +89,13 @@ COLLOQUIAL: dict[str, str] = {
     "邮寄": "快递", "寄过来": "快递", "寄到": "快递", "寄回": "快递", "寄证": "产证快递",
 }
 
+# British spellings, written the American way before English is matched ("centre").
+BRITISH: dict[str, str] = {
+    "centre": "center", "licence": "license", "offence": "offense", "labour": "labor",
+    "organisation": "organization", "organise": "organize", "programme": "program",
+    "favour": "favor", "honour": "honor", "enrolment": "enrollment", "cheque": "check",
+}
+
 # English words and phrases → Chinese plan terms, so BM25 and the router can match English.
 ENGLISH: dict[str, str] = {
     "deregister": "注销", "deregistration": "注销", "close my company": "企业注销",
@@ -96,7 +103,7 @@ ENGLISH: dict[str, str] = {
     "wind up": "注销", "liquidation": "注销破产", "register a company": "企业开办",
     "set up a company": "企业开办", "start a company": "企业开办", "start a business": "企业开办",
     "open a company": "企业开办", "incorporat": "企业开办", "company name": "企业名称",
-    "business license": "营业执照", "business licence": "营业执照",
+    "business license": "营业执照",
     "tax": "税务纳税", "taxes": "税务纳税", "invoice": "发票", "fapiao": "发票",
     "vat": "增值税", "refund": "退税", "tax cut": "减税降费", "fee": "缴费",
     "online": "网上一网通办", "one-stop": "一网通办", "one stop": "一网通办",
@@ -104,7 +111,8 @@ ENGLISH: dict[str, str] = {
     "seal": "印章", "chop": "印章", "signature": "签章",
     "e-license": "电子营业执照", "electronic license": "电子营业执照",
     "rating": "好差评", "feedback": "好差评", "complain": "投诉", "complaint": "投诉",
-    "window": "窗口", "service hall": "行政服务中心", "self-service": "自助",
+    "window": "窗口", "service hall": "行政服务中心", "service center": "行政服务中心",
+    "self-service": "自助",
     "24 hour": "24小时", "24-hour": "24小时", "appointment": "预约", "map": "地图",
     "mobile": "移动端", "app": "移动端", "approval": "审批", "construction": "工程建设",
     "building permit": "工程建设项目审批", "design plan": "设计方案", "design scheme": "设计方案",
@@ -117,11 +125,12 @@ ENGLISH: dict[str, str] = {
     "bidding": "招投标", "bid": "招投标", "supplier": "供应商", "discriminat": "歧视待遇",
     "contract": "合同", "fine": "处罚", "fined": "处罚", "penalt": "处罚",
     "minor violation": "轻微违法",
-    "first offense": "轻微违法", "first offence": "轻微违法", "bribery": "商业贿赂",
+    "first offense": "轻微违法", "bribery": "商业贿赂", "bribe": "商业贿赂",
+    "kickback": "商业贿赂",
     "inspection": "抽查", "inspect": "抽查", "random check": "双随机抽查", "credit": "信用",
     "blacklist": "失信惩戒", "court": "法院", "lawsuit": "诉讼立案", "sue": "诉讼立案",
     "litigation": "诉讼", "case filing": "立案", "file a case": "立案", "mediation": "调解",
-    "arbitration": "劳动仲裁", "labor dispute": "劳动争议", "labour dispute": "劳动争议",
+    "arbitration": "劳动仲裁", "labor dispute": "劳动争议",
     "employment dispute": "劳动争议", "small claim": "小额诉讼", "judgment": "裁判文书",
     "hearing": "开庭", "appraisal": "鉴定", "bankrupt": "破产", "insolven": "破产",
     "restructur": "重整", "creditor": "债权", "legal service": "法律服务", "lawyer": "律师",
@@ -147,7 +156,7 @@ ENGLISH: dict[str, str] = {
     "assessment": "考核评价", "third party": "第三方", "third-party": "第三方",
     "satisfaction": "满意度好差评", "identity": "身份核验", "verification": "核验",
     "name check": "名称", "notification and commitment": "告知承诺", "commitment": "告知承诺",
-    "pledge": "告知承诺", "permit": "许可", "license": "许可证照", "licence": "许可证照",
+    "pledge": "告知承诺", "permit": "许可", "license": "许可证照",
     "epidemic": "疫情", "covid": "疫情", "registration": "登记", "register": "登记注册",
     "dispute": "纠纷", "law": "法治法律", "legal": "法律", "government contract": "政府合同",
     "e-invoice": "电子发票", "electronic invoice": "电子发票", "payment": "支付",

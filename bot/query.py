@@ -23,7 +23,7 @@ import zhconv
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 from pypinyin import lazy_pinyin
 
-from bot.lexicon import COLLOQUIAL, DOMAIN_TERMS, ENGLISH, POLICY_ENGLISH, TYPOS
+from bot.lexicon import BRITISH, COLLOQUIAL, DOMAIN_TERMS, ENGLISH, POLICY_ENGLISH, TYPOS
 from ingest.plan import Plan
 
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
@@ -81,6 +81,7 @@ class QueryAnalyzer:
 
     def __init__(self, terms: set[str], wording: str = "") -> None:
         self._typo_re = alternation(TYPOS)
+        self._british_re = re.compile(rf"\b(?:{'|'.join(BRITISH)})")
         # Spoken phrases come with fillers inside them: 被人抄 is 被抄, 不想干了 is 不干了.
         self._colloquial = [(re.compile(FILLER.join(map(re.escape, key))), terms)
                             for key, terms in COLLOQUIAL.items()]
@@ -103,7 +104,8 @@ class QueryAnalyzer:
         text = self._typo_re.sub(lambda m: TYPOS[m.group(0)], text)
         text = self.correct_homophones(text)
         lang = language(text)
-        text = text.lower() if lang == "en" else text
+        if lang == "en":
+            text = self._british_re.sub(lambda m: BRITISH[m.group(0)], text.lower())
         return Query(question, text, lang, self.expand(text))
 
     def expand(self, text: str) -> str:
