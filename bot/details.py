@@ -130,7 +130,8 @@ DETAILS: tuple[Detail, ...] = (
         # 追回, 失信…
         "会不会(?:被)?(?:罚|处罚)|要不要(?:罚款|退钱|退回|退还)|罚不罚|(?:会|要)(?:被)?罚款(?:吗|么)",
         "(?:啥|什么|哪些)(?:处罚|后果)|黑名单|退(?:钱|回|还)(?:吗|么|不)",
-        r"penalt|\bfined?\b|punish|pay (?:it )?back"),
+        # ("Is it fine to…" is no fine.)
+        r"penalt|\bfined\b|\ba fine\b|\bfines\b|punish|pay (?:it )?back"),
         pattern("处罚|罚款|惩戒|追回|追究|取消|黑名单|失信|责任|不予处罚|从轻|减轻")),
     Detail("hours", "办公时间", "opening hours", pattern(
         "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",

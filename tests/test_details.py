@@ -37,6 +37,22 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("How often do they hold the meeting?", ["duration"]),
     ("Is there a listing fee?", ["fee"]),
     ("要先交个书面申请吗", ["materials"]),
+    ("我们区的审批速度跟徐汇比哪个快", ["comparison"]),
+    ("这项工作在全市排第几", ["comparison"]),
+    ("服务大厅有没有会讲英语的工作人员", ["language"]),
+    ("Is the guide available in English?", ["language"]),
+    ("没按时整改会不会被罚", ["penalty"]),
+    ("搬走的话补贴要不要退钱", ["penalty"]),
+    ("评估报告在哪能看到", ["channel"]),
+    ("Where can we check the results?", ["channel"]),
+    ("这个清单2024年改了没有", ["later"]),
+    ("现在哪几家银行参加", ["items"]),
+    ("每年办几场对接会", ["count"]),
+    ("宣讲会的日程在哪看", ["channel", "duration"]),
+    ("创业大赛怎么报名", ["steps"]),
+    ("周六能预约不", ["hours"]),
+    ("What do I need to bring?", ["materials"]),
+    ("How do I get in touch with them?", ["contact"]),
 ])
 def test_details_asked(question, expected):
     assert names(question) == expected
@@ -55,6 +71,10 @@ def test_details_asked(question, expected):
     "现在税和各种费能不能合在一起报",          # taxes and fees, not a charge asked
     "分别是哪些部门负责",                     # who, not a list's entries
     "Does the district adjust how often it checks firms by credit rating?",
+    "哪几个部门在牵头",                       # who, not entries
+    "前几年开过一家店，这次注销找谁",           # 几年 told, not asked
+    "Is it fine to file the case online?",     # fine, not a fine
+    "Is there a list of all the support policies?",  # the plan's list, not its entries
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
@@ -143,3 +163,16 @@ def test_money_turned_over_for_days_asks_a_duration():
 def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states):
     details = asked_details(question, 2021)
     assert details and (unstated(details, measure) is None) == states
+
+
+@pytest.mark.parametrize(("question", "measure", "states"), [
+    ("一年办几场沙龙", "全年组织10次以上政策宣介、企业沙龙活动。", True),   # 场 and 次 alike
+    ("一年办几场沙龙", "定期组织政策宣介、企业沙龙活动。", False),
+    ("没按时整改会不会被罚", "对轻微违法行为不予处罚。", True),
+    ("没按时整改会不会被罚", "推行包容审慎监管。", False),
+    ("窗口有没有会讲英语的人", "设立外语服务窗口。", True),
+    ("报告在哪能看到", "在企业服务云上公开发布。", True),
+    ("报告在哪能看到", "开展产业政策绩效评估。", False),
+])
+def test_new_details_are_stated_by_what_says_them(question, measure, states):
+    assert (unstated(asked_details(question, 2021), measure) is None) is states

@@ -73,3 +73,9 @@ def test_tokens_keep_jargon_and_drop_stopwords(tokenizer):
 
 def test_two_grants_for_one_thing_is_whether_they_are_both_enjoyed(analyzer):
     assert "重复享受" in analyzer.run("租金补贴还能跟别的补贴叠加吗").keywords
+
+
+def test_british_spellings_are_read_the_american_way(analyzer):
+    query = analyzer.run("Where is the administrative service centre? I need a licence.")
+    assert "service center" in query.text and "license" in query.text
+    assert "行政服务中心" in query.keywords
