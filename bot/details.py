@@ -134,7 +134,8 @@ DETAILS: tuple[Detail, ...] = (
         r"penalt|\bfined\b|\ba fine\b|\bfines\b|punish|pay (?:it )?back"),
         pattern("处罚|罚款|惩戒|追回|追究|取消|黑名单|失信|责任|不予处罚|从轻|减轻")),
     Detail("hours", "办公时间", "opening hours", pattern(
-        "几点|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
+        # (几点建议 are a few points, not a time.)
+        "几点(?!建议|意见|想法|要求|问题|疑问|看法)|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
         "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)(?:也|能不能|能)?"
         "(?:上班|办公|开门|开放|营业|能办|可以办|有人|办理|办事|办吗)",
         # The day off may come well before the question ("周六去中心，窗口有人上班吗").
@@ -148,7 +149,8 @@ DETAILS: tuple[Detail, ...] = (
     Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(
         # An address asked for, not one being changed ("营业执照上地址要改").
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
-        "哪条路|什么路|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
+        # A road, not a way (路子, 路径, 路线).
+        "哪条路|什么路(?![子径线])|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
         "怎么走|坐地铁|停车(?:场|位)?(?:在哪|方不方便|好不好停)|好停车|网址|网站是|官网|邮箱|二维码|公众号叫",
         # A number asked for, not one mentioned ("楼里贴了个楼长电话，楼长是干嘛的").
         "(?:电话|热线|手机号|联系方式)(?:是|多少|号码|呢|有吗|给|发)|(?:什么|哪个|有没有)(?:电话|热线|联系方式)",
@@ -226,7 +228,8 @@ DETAILS: tuple[Detail, ...] = (
         "(?:具体|明确)的?标准(?:吗|么|没|呢|[?？]|$)",
         r"threshold|minimum (?:revenue|size|staff|turnover)",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
-        "按(?:什么|啥|哪些)标准|什么标准|算不算|属不属于|是否属于",
+        # (Whether it still holds, 算不算数, is no question of who qualifies.)
+        "按(?:什么|啥|哪些)标准|什么标准|算不算(?!数)|属不属于|是否属于",
         "eligib|qualif|criteria|requirements? (?:for|to)|who can apply",
         r"(?:am i|are we|is my \w+) allowed",
         # What an applicant must meet, not what a measure requires of itself ("时限要求").
@@ -278,7 +281,8 @@ DETAILS: tuple[Detail, ...] = (
     COUNT_DETAIL := Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.
-        "多少(?!钱|元)|比例|百分之|名额|配额",
+        # (多少有点用 is "somewhat", no figure asked.)
+        "多少(?!钱|元|有点|有些|也|都|沾|懂)|比例|百分之|名额|配额",
         "(?:共|一共|总共)几(?:个|项|次|家|条|成|种|类)",
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share",

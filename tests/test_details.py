@@ -75,6 +75,9 @@ def test_details_asked(question, expected):
     "前几年开过一家店，这次注销找谁",           # 几年 told, not asked
     "Is it fine to file the case online?",     # fine, not a fine
     "Is there a list of all the support policies?",  # the plan's list, not its entries
+    "银行不给贷款，区里有什么路子没",          # a way, not a road
+    "想给区里提几点建议，找谁",                # a few points, not a time
+    "区里多少有点扶持政策吧",                  # somewhat, not how many
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
