@@ -108,6 +108,7 @@ DETAILS: tuple[Detail, ...] = (
         # A share of a grant ("房租补贴按多少比例补").
         "(?:补贴|补助|奖励|贴息|补)[^，。？?]{0,8}(?:多少|几成|什么)比例|比例.{0,4}(?:补|贴)",
         "免费(?:的)?(?:吗|么|不)|是不是免费|收不收钱|要不要钱|收钱吗",
+        "(?:收|要|交|花)(?:钱|费)(?:不|吗|么|没)",
         "(?:补贴|补助|资助|奖励|扶持)(?:的)?标准|年化|税率|征收率|补偿金|赔偿|N\\+1",
         # Any named charge asked about ("快递费是我自己出吗", "要交调解费吗").
         # (Not 税费 "taxes and fees", 经费 "funds", 各种费 "all kinds of fees".)
@@ -123,7 +124,8 @@ DETAILS: tuple[Detail, ...] = (
         r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
         r"is (?:it|this|that) free|for free\b|\bis\b.{0,40}\bfree\b",
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b",
-        r"maximum amount|how (?:big|large) (?:is|are) the (?:grant|subsid|loan|reward|fine)|"
+        r"prize money|\bprizes?\b|maximum amount|"
+        r"how (?:big|large) (?:is|are) the (?:grant|subsid|loan|reward|fine)|"
         r"what(?:'s| is| are) the (?:cap|ceiling|penalty|penalties|fine)\b"), MONEY),
     Detail("penalty", "处罚或追责的后果", "penalties or other consequences", pattern(
         # Whether one is punished or must pay back; a document that deals with it says 处罚,
@@ -145,7 +147,8 @@ DETAILS: tuple[Detail, ...] = (
         "opening hours|office hours|what time|open on",
         r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?",
         "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上)(?:开不开|开门吗|开吗)",
-        r"opening times?|open late|open (?:on )?(?:saturdays?|sundays?|evenings?)"), CLOCK),
+        r"opening times?|open late|open (?:on )?(?:saturdays?|sundays?|evenings?)|"
+        r"(?:which|what) days\b"), CLOCK),
     Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(
         # An address asked for, not one being changed ("营业执照上地址要改").
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
@@ -226,7 +229,7 @@ DETAILS: tuple[Detail, ...] = (
         "只(?:有|给|对|限)[^。？?，,]{1,8}(?:才能|才可以|能用|用|可以)",
         "(?:得|要|必须|需要)(?:有|是)[^。？?，,]{1,16}才(?:行|能|可以)|(?:什么|哪些|啥)资质|资质要求",
         "(?:具体|明确)的?标准(?:吗|么|没|呢|[?？]|$)",
-        r"threshold|minimum (?:revenue|size|staff|turnover)",
+        r"threshold|minimum (?:\w+ )?(?:revenue|size|staff|turnover|capital|investment|headcount)",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         # (Whether it still holds, 算不算数, is no question of who qualifies.)
         "按(?:什么|啥|哪些)标准|什么标准|算不算(?!数)|属不属于|是否属于",
@@ -249,7 +252,6 @@ DETAILS: tuple[Detail, ...] = (
         "(?:(?:具体|到底|分别)(?:是)?哪(?:些|[0-9几一二三四五六七八九十百]+)|哪[0-9]+(?:个|项|家|条)|"
         "(?:这|那)(?:些|[0-9几一二三四五六七八九十百]+)[^。？?，,]{0,12}(?:都|具体)?(?:是|有)哪些)"
         "(?![^。？?，,]{0,4}(?:部门|单位|局|委|措施|政策|支持|扶持|服务|渠道|平台))",
-        "有(?:没有)?(?:清单|名单|目录|汇编)(?:吗|么|没|不|[?？]|$)|(?:清单|名单|目录|汇编)(?:吗|么|没)",
         "在不在(?:里面|里头|其中|清单|名单|范围)|(?:包不包括|包括不包括|含不含)",
         "which (?:ones|items) (?:are|exactly)|what exactly are the",
         "(?:到底|具体|分别)(?:是)?指(?:的是)?(?:啥|什么|哪些|哪)",
@@ -259,6 +261,11 @@ DETAILS: tuple[Detail, ...] = (
         r"a list of (?:the )?(?:items|banks|firms|companies|parks|names)"),
         # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）").
         pattern(r"[（(][^）)]{2,}、[^）)]{2,}[）)]")),
+    # Whether a list exists at all ("有名单吗"): a measure that keeps one names it.
+    Detail("listed", "具体名单或清单", "the specific list of items", pattern(
+        "有(?:没有)?(?:一份|一个)?(?:清单|名单|目录|汇编)(?:吗|么|没|不|[?？]|$)|"
+        "(?:清单|名单|目录|汇编)(?:吗|么|没)"),
+        pattern("清单|名单|目录|汇编|一览表")),
     Detail("steps", "具体办理流程", "the step-by-step procedure", pattern(
         # The procedure itself, not whether it was simplified ("注销流程简化了吗").
         "具体(?:流程|步骤|操作|怎么操作)|(?:办理|申请|操作|申报)(?:的)?(?:流程|步骤)(?:是|有)",
@@ -272,7 +279,7 @@ DETAILS: tuple[Detail, ...] = (
         "多久|多长时间|(?<![哪好])几(?:天|个工作日|个月)|哪个月|"
         # "几年" asked, not told ("前几年", "十几年的店").
         "(?<![前十好哪])几(?:年|月份?)(?![前来了的里内])|多少个?(?:天|工作日|小时|月)|时限|期限|截止",
-        "什么时候|何时|哪天|啥时候|多快|几号|申报时间|申报期|开始申请|受理时间",
+        "什么时候|何时|哪天|哪一?年(?:开始|起|才|能|可以)|啥时候|多快|几号|申报时间|申报期|开始申请|受理时间",
         r"how long|how often (?:do|does|is|are|will|would|should|can|must)\b|deadline|cut-?off|"
         r"how many days|when (?:can|will|is|does)|"
         r"(?:which|what) date|from when|since when",

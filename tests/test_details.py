@@ -29,7 +29,7 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("我们这种个体户能不能用，还是只给公司用", ["eligibility"]),
     ("是不是得有法务部才行", ["eligibility"]),
     ("那6项能办的事情到底是哪6项", ["items"]),
-    ("这130项都有哪些？有清单吗", ["items"]),
+    ("这130项都有哪些？有清单吗", ["items", "listed"]),
     ("我们要办股权变更，在不在里面", ["items"]),
     ("后来出了具体实施办法没", ["later"]),
     ("具体找金融办哪位", ["contact"]),
@@ -176,6 +176,8 @@ def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states)
     ("窗口有没有会讲英语的人", "设立外语服务窗口。", True),
     ("报告在哪能看到", "在企业服务云上公开发布。", True),
     ("报告在哪能看到", "开展产业政策绩效评估。", False),
+    ("鉴定机构有名单吗", "梳理形成鉴定机构名单。", True),      # a list kept is stated
+    ("鉴定机构有名单吗", "缩短鉴定周期。", False),
 ])
 def test_new_details_are_stated_by_what_says_them(question, measure, states):
     assert (unstated(asked_details(question, 2021), measure) is None) is states
