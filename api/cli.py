@@ -162,7 +162,11 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.policybot import load_bot
 
-    answer = load_bot(settings).ask(args.question, args.session)
+    bot = load_bot(settings)
+    try:
+        answer = bot.ask(args.question, args.session)
+    finally:
+        bot.close()  # the turn is written before the process ends, for `--session` next time
     if args.json:
         print(answer.model_dump_json(indent=2))
     else:
@@ -262,7 +266,11 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.report import failures, report, run_gold, table
 
     items = load_gold(args.gold)
-    results = run_gold(load_bot(settings), items)
+    bot = load_bot(settings)
+    try:
+        results = run_gold(bot, items)
+    finally:
+        bot.close()
     body = report(results)
     print(table(body))
     if args.failures:

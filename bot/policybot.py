@@ -86,6 +86,10 @@ class PolicyBot:
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
 
+    def close(self) -> None:
+        """Store the conversations' pending turns and let go of the session store."""
+        self.sessions.close()
+
     def listen(self, listener: Callable[[Answer], None]) -> None:
         """Call listener with every answer given (metrics, logs)."""
         self._listeners.append(listener)
@@ -168,8 +172,9 @@ class PolicyBot:
                 f"{self.max_question_chars}")
         library = self.current()
         among = library.scope(documents)
+        # A conversation the client did not name is new: it has no turn before this one.
+        previous = self.sessions.last(session_id) if session_id else None
         session_id = session_id or uuid.uuid4().hex
-        previous = self.sessions.last(session_id)
         pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
         # Measures are keyed by (document, number): a message's needs may rest on several.
