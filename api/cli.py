@@ -186,10 +186,6 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             if pool.submit(ensure_index, settings).result():
                 print("The index was empty: built it from the bundled plan.")
     migrate_at_start(settings)
-    # The workers share the cores: each one's embedding engine gets its share, since several
-    # multi-threaded engines on a small machine only fight over them.
-    os.environ.setdefault("POLICYBOT_EMBED_THREADS",
-                          str(max(1, (os.cpu_count() or 1) // args.workers)))
     # Our middleware writes the access log (JSON, with request ids); shutdown is bounded so
     # stuck clients cannot hold workers. An idle connection is kept longer than clients and
     # proxies keep theirs (httpx 5 s, nginx 60 s): a server closing first races a client
