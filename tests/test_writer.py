@@ -31,6 +31,17 @@ class Target:
         return [i for batch in self.batches for i in batch]
 
 
+def piled(count: int, **options) -> tuple[BatchWriter, Target, list[bool]]:
+    """A started writer whose item 0 is being written (held), with the items 1 .. count - 1
+    put behind it; and what put() said of each of those. options: the writer's."""
+    target = Target(hold=True)
+    writer = BatchWriter(target.write, "test", **options)
+    writer.start()
+    writer.put(0)
+    assert target.started.wait(10)
+    return writer, target, [writer.put(i) for i in range(1, count)]
+
+
 def test_every_item_is_written_in_order():
     target = Target()
     writer = BatchWriter(target.write, "test")
@@ -42,13 +53,7 @@ def test_every_item_is_written_in_order():
 
 
 def test_items_queued_while_it_writes_go_in_one_batch():
-    target = Target(hold=True)
-    writer = BatchWriter(target.write, "test")
-    writer.start()
-    writer.put(0)
-    assert target.started.wait(10)  # 0 is being written; the rest wait behind it
-    for i in range(1, 101):
-        writer.put(i)
+    writer, target, _ = piled(101)
     target.released.set()
     assert writer.flush()
     assert target.batches == [[0], list(range(1, 101))]
@@ -56,13 +61,7 @@ def test_items_queued_while_it_writes_go_in_one_batch():
 
 
 def test_close_writes_what_is_queued():
-    target = Target(hold=True)
-    writer = BatchWriter(target.write, "test")
-    writer.start()
-    writer.put(0)
-    assert target.started.wait(10)
-    for i in range(1, 50):
-        writer.put(i)
+    writer, target, _ = piled(50)
     target.released.set()
     writer.close()
     assert target.items() == list(range(50))
@@ -70,13 +69,9 @@ def test_close_writes_what_is_queued():
 
 
 def test_a_full_queue_drops_and_counts():
-    target = Target(hold=True)
     lost: list[int] = []
-    writer = BatchWriter(target.write, "test", lost.append, capacity=3)
-    writer.start()
-    writer.put(0)
-    assert target.started.wait(10)
-    assert [writer.put(i) for i in range(1, 6)] == [True, True, True, False, False]
+    writer, target, taken = piled(6, on_lost=lost.append, capacity=3)
+    assert taken == [True, True, True, False, False]
     target.released.set()
     assert writer.flush()
     assert target.items() == [0, 1, 2, 3] and lost == [1, 1]
