@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         applying = asyncio.create_task(sync.run())
         yield
         applying.cancel()
+        if app.state.bot:
+            app.state.bot.close()
         app.state.ingests.close()
         app.state.recorder.close()
         upkeep.stop()

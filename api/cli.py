@@ -162,7 +162,11 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.policybot import load_bot
 
-    answer = load_bot(settings).ask(args.question, args.session)
+    bot = load_bot(settings)
+    try:
+        answer = bot.ask(args.question, args.session)
+    finally:
+        bot.close()  # the turn is written before the process ends, for `--session` next time
     if args.json:
         print(answer.model_dump_json(indent=2))
     else:
@@ -182,10 +186,6 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             if pool.submit(ensure_index, settings).result():
                 print("The index was empty: built it from the bundled plan.")
     migrate_at_start(settings)
-    # The workers share the cores: each one's embedding engine gets its share, since several
-    # multi-threaded engines on a small machine only fight over them.
-    os.environ.setdefault("POLICYBOT_EMBED_THREADS",
-                          str(max(1, (os.cpu_count() or 1) // args.workers)))
     # Our middleware writes the access log (JSON, with request ids); shutdown is bounded so
     # stuck clients cannot hold workers. An idle connection is kept longer than clients and
     # proxies keep theirs (httpx 5 s, nginx 60 s): a server closing first races a client
@@ -262,7 +262,11 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.report import failures, report, run_gold, table
 
     items = load_gold(args.gold)
-    results = run_gold(load_bot(settings), items)
+    bot = load_bot(settings)
+    try:
+        results = run_gold(bot, items)
+    finally:
+        bot.close()
     body = report(results)
     print(table(body))
     if args.failures:

@@ -1,9 +1,13 @@
 """Dependencies injected into the routes: settings, metrics, the loaded bot and the app
-database's stores."""
+database's stores.
+
+They are coroutines: FastAPI runs a plain function dependency in a worker thread, a round trip
+through the thread pool (most of a request's cost on the event loop) for an attribute lookup."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.db.annotations import Annotations
 from api.db.feedback import FeedbackStore
@@ -15,11 +19,11 @@ from bot.settings import Settings
 from vectorstore.store import IndexNotBuilt
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -37,28 +41,29 @@ def load_app_bot(app: FastAPI) -> PolicyBot:
     return state.bot
 
 
-def get_bot(request: Request) -> PolicyBot:
-    """The app's bot, loaded on first use; 503 while the index is not built."""
+async def get_bot(request: Request) -> PolicyBot:
+    """The app's bot, loaded on first use (in a worker thread: that takes seconds); 503 while
+    the index is not built."""
     if request.app.state.bot is not None:
         return request.app.state.bot
     try:
-        return load_app_bot(request.app)
+        return await run_in_threadpool(load_app_bot, request.app)
     except IndexNotBuilt as exc:
         raise HTTPException(503, str(exc)) from exc
 
 
-def get_feedback_store(request: Request) -> FeedbackStore:
+async def get_feedback_store(request: Request) -> FeedbackStore:
     return request.app.state.feedback
 
 
-def get_question_log(request: Request) -> QuestionLog:
+async def get_question_log(request: Request) -> QuestionLog:
     return request.app.state.questions
 
 
-def get_annotations(request: Request) -> Annotations:
+async def get_annotations(request: Request) -> Annotations:
     return request.app.state.annotations
 
 
-def get_recorder(request: Request) -> Recorder:
+async def get_recorder(request: Request) -> Recorder:
     """What logs each answered question (started with the app)."""
     return request.app.state.recorder

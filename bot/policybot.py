@@ -63,11 +63,13 @@ class PolicyBot:
     exact: search the index's vectors in memory (else through Chroma; see MeasureIndex).
     keyword_first: answer a need whose keyword ranking is decisive without dense search (see
       ``bot.search``).
+    at_once: questions answered at the same time (by a server's threads); more wait their
+      turn.
     """
 
     def __init__(self, client: ClientAPI, embeddings: ModelEmbeddings, sessions: SessionStore,
                  max_question_chars: int = 500, refresh_seconds: float = 5.0,
-                 exact: bool = True, keyword_first: bool = True) -> None:
+                 exact: bool = True, keyword_first: bool = True, at_once: int = 3) -> None:
         self.client = client
         self.embeddings = embeddings
         self.sessions = sessions
@@ -85,6 +87,11 @@ class PolicyBot:
         self._checked = time.monotonic()
         self._reload_lock = threading.Lock()
         self._listeners: list[Callable[[Answer], None]] = []
+        self._answering = threading.BoundedSemaphore(at_once)
+
+    def close(self) -> None:
+        """Store the conversations' pending turns and let go of the session store."""
+        self.sessions.close()
 
     def listen(self, listener: Callable[[Answer], None]) -> None:
         """Call listener with every answer given (metrics, logs)."""
@@ -154,6 +161,11 @@ class PolicyBot:
         Raises InvalidQuestion for an empty or over-long question, UnknownDocument for an id
         not in the library.
         """
+        with self._answering:
+            return self._ask(question, session_id, documents)
+
+    def _ask(self, question: str, session_id: str | None, documents: list[str] | None
+             ) -> Answer:
         started = time.perf_counter()
         text = (question or "").strip()
         if not text:
@@ -168,8 +180,9 @@ class PolicyBot:
                 f"{self.max_question_chars}")
         library = self.current()
         among = library.scope(documents)
+        # A conversation the client did not name is new: it has no turn before this one.
+        previous = self.sessions.last(session_id) if session_id else None
         session_id = session_id or uuid.uuid4().hex
-        previous = self.sessions.last(session_id)
         pipeline, query, needs, outcomes, last = self.across(library, among, text, previous)
         coverage = overall(outcomes)
         # Measures are keyed by (document, number): a message's needs may rest on several.
@@ -415,4 +428,5 @@ def load_bot(settings: Settings, link: RedisLink | None = None) -> PolicyBot:
     embeddings = make_embeddings(settings.embeddings, settings.embed_threads)
     sessions = open_sessions(settings, link)
     return PolicyBot(client, embeddings, sessions, settings.max_question_chars,
-                     exact=settings.fast, keyword_first=settings.keyword_first)
+                     exact=settings.fast, keyword_first=settings.keyword_first,
+                     at_once=settings.answer_threads)

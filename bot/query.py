@@ -83,11 +83,13 @@ class QueryAnalyzer:
         self._typo_re = alternation(TYPOS)
         self._british_re = re.compile(rf"\b(?:{'|'.join(BRITISH)})")
         # Spoken phrases come with fillers inside them: 被人抄 is 被抄, 不想干了 is 不干了.
-        self._colloquial = [(re.compile(FILLER.join(map(re.escape, key))), terms)
+        # Each with what a text must contain for it to match (the phrase's first character,
+        # the English phrase): a substring test skips most of them cheaply.
+        self._colloquial = [(key[0], re.compile(FILLER.join(map(re.escape, key))), terms)
                             for key, terms in COLLOQUIAL.items()]
-        self._english = [(re.compile(rf"(?<![a-z]){re.escape(phrase)}"), terms)
+        self._english = [(phrase, re.compile(rf"(?<![a-z]){re.escape(phrase)}"), terms)
                          for phrase, terms in ENGLISH.items()]
-        self._english += [(re.compile(rf"(?<![a-z]){re.escape(phrase)}"), used)
+        self._english += [(phrase, re.compile(rf"(?<![a-z]){re.escape(phrase)}"), used)
                           for phrase, terms in POLICY_ENGLISH.items()
                           if (used := " ".join(t for t in terms.split() if t in wording))]
         self._terms = terms | set(DOMAIN_TERMS)
@@ -110,10 +112,12 @@ class QueryAnalyzer:
 
     def expand(self, text: str) -> str:
         """Normalised text plus the plan's terms for the everyday or English words in it."""
-        extra = [terms for phrase, terms in self._colloquial if phrase.search(text)]
+        extra = [terms for first, phrase, terms in self._colloquial
+                 if first in text and phrase.search(text)]
         if LATIN_RE.search(text):
             lowered = text.lower()
-            extra += [terms for phrase, terms in self._english if phrase.search(lowered)]
+            extra += [terms for words, phrase, terms in self._english
+                      if words in lowered and phrase.search(lowered)]
         return " ".join([text, *extra])
 
     def part(self, text: str, lang: str) -> Query:
@@ -125,7 +129,7 @@ class QueryAnalyzer:
         if not self._by_sound:
             return text
         chars = list(text)
-        sounds = [lazy_pinyin(c)[0] if CJK_RE.match(c) else None for c in chars]
+        sounds = [sound(c) if CJK_RE.match(c) else None for c in chars]
         i = 0
         while i < len(chars):
             if i and COUNTED.match(text, i - 1):
@@ -143,6 +147,12 @@ class QueryAnalyzer:
                     break
             i += 1
         return "".join(chars)
+
+
+@lru_cache(maxsize=16384)
+def sound(char: str) -> str:
+    """The pinyin of one Chinese character (read once: pypinyin costs more than the lookup)."""
+    return lazy_pinyin(char)[0]
 
 
 # A number, then its measure word ("几个", "两家", "三项").

@@ -50,15 +50,29 @@ class BM25Retriever:
         ]
         self.vocabulary = {t for doc in corpus for t in doc}
         self._bm25 = BM25Okapi(corpus)
+        # Each token's scores over the measures, computed once: rank_bm25 computes a token's
+        # column anew on every call, most of a keyword search's cost.
+        self._columns: dict[str, np.ndarray] = {}
 
     def run(self, query: Query, top_k: int = 10) -> list[Hit]:
         """The top_k measures by BM25 score; measures sharing no token are left out."""
         tokens = [t for t in self.tokenizer.tokens(query.keywords) if t in self.vocabulary]
         if not tokens:
             return []
-        scores = self._bm25.get_scores(tokens)
+        scores = self.scores(tokens)
         order = np.argsort(-scores, kind="stable")[:top_k]
         return [Hit(self.numbers[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """The BM25 score of each measure for these tokens (of the vocabulary), as
+        ``BM25Okapi.get_scores`` gives them: its columns, added in the same order."""
+        total = np.zeros(len(self.numbers))
+        for token in tokens:
+            column = self._columns.get(token)
+            if column is None:
+                column = self._columns[token] = self._bm25.get_scores([token])
+            total += column
+        return total
 
 
 class DenseRetriever:

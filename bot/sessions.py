@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.redis_link import RedisLink, milliseconds
 from bot.settings import Settings
+from bot.writer import BatchWriter
 from vectorstore.library import BUNDLED_ID
 
 
@@ -42,6 +43,12 @@ class SessionStore(Protocol):
     def record(self, session_id: str, turn: Turn) -> None:
         """Remember this turn as the session's latest."""
 
+    def flush(self) -> None:
+        """Make the turns recorded so far visible to every other connection."""
+
+    def close(self) -> None:
+        """Store what is still pending and let go of the store (at shutdown)."""
+
 
 def open_sessions(settings: Settings, link: RedisLink | None = None) -> SessionStore:
     """Redis sessions when REDIS_URL is set, else the SQLite file in POLICYBOT_HOME.
@@ -56,6 +63,10 @@ def open_sessions(settings: Settings, link: RedisLink | None = None) -> SessionS
 class Sessions:
     """Last turn per session id, forgotten after ``ttl_seconds`` of silence.
 
+    Turns are written by a thread of their own, many in one transaction under load, so that
+    no answer waits for the file; until a turn is written this store answers from memory, and
+    other connections (the server's other workers) see it once it is, within milliseconds.
+
     path: SQLite file (created if missing).
     ttl_seconds: how long a conversation stays open.
     """
@@ -63,7 +74,7 @@ class Sessions:
     def __init__(self, path: Path, ttl_seconds: float = 3600.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.ttl_seconds = ttl_seconds
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection's, shared by readers and the writer
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=10.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -76,30 +87,65 @@ class Sessions:
         if "document" not in columns:
             self._db.execute("ALTER TABLE turns ADD COLUMN document TEXT")
         self._db.commit()
+        # Turns recorded but not yet written, with when: what last() reads first.
+        self._pending: dict[str, tuple[Turn, float]] = {}
+        self._pending_lock = threading.Lock()
+        self._writer: BatchWriter[tuple[str, Turn, float]] = BatchWriter(self._write,
+                                                                          "sessions")
+        self._writer.start()
 
     def last(self, session_id: str) -> Turn | None:
         """The previous turn of this session, if it is still open."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT question, measures, lang, updated, document FROM turns "
-                "WHERE session_id = ?", (session_id,)).fetchone()
-        if not row or time.time() - row[3] > self.ttl_seconds:
-            return None
-        return Turn(row[0], tuple(json.loads(row[1])), row[2], row[4] or BUNDLED_ID)
+        if found := self._pending.get(session_id):
+            turn, updated = found
+        else:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT question, measures, lang, updated, document FROM turns "
+                    "WHERE session_id = ?", (session_id,)).fetchone()
+            if not row:
+                return None
+            turn = Turn(row[0], tuple(json.loads(row[1])), row[2], row[4] or BUNDLED_ID)
+            updated = row[3]
+        return turn if time.time() - updated <= self.ttl_seconds else None
 
     def record(self, session_id: str, turn: Turn) -> None:
-        """Remember this turn as the session's latest."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO turns (session_id, question, measures, lang, updated, "
-                "document) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, turn.question, json.dumps(list(turn.measures)), turn.lang,
-                 time.time(), turn.document))
-            self._db.commit()
+        """Remember this turn as the session's latest (written to the file shortly)."""
+        updated = time.time()
+        with self._pending_lock:
+            self._pending[session_id] = (turn, updated)
+        if not self._writer.put((session_id, turn, updated)):
+            self._forget([(session_id, turn, updated)])  # dropped: the queue is full
+
+    def flush(self) -> None:
+        """Wait until the turns recorded so far are in the file."""
+        self._writer.flush()
 
     def close(self) -> None:
+        """Write the pending turns, then close the file."""
+        self._writer.close()
         with self._lock:
             self._db.close()
+
+    def _write(self, batch: list[tuple[str, Turn, float]]) -> None:
+        try:
+            with self._lock:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO turns (session_id, question, measures, lang, "
+                    "updated, document) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(session_id, turn.question, json.dumps(list(turn.measures)), turn.lang,
+                      updated, turn.document) for session_id, turn, updated in batch])
+                self._db.commit()
+        finally:  # written, or lost (the writer logs why)
+            self._forget(batch)
+
+    def _forget(self, batch: list[tuple[str, Turn, float]]) -> None:
+        """Take written (or dropped) turns out of the pending ones; a newer turn recorded
+        meanwhile stays pending until it is written too."""
+        with self._pending_lock:
+            for session_id, turn, updated in batch:
+                if self._pending.get(session_id) == (turn, updated):
+                    del self._pending[session_id]
 
 
 class RedisSessions:
@@ -132,3 +178,9 @@ class RedisSessions:
         ttl_ms = milliseconds(self.ttl_seconds)
         self.link.run("sessions", lambda r: r.set(self.PREFIX + session_id, value, px=ttl_ms),
                       None)
+
+    def flush(self) -> None:
+        """Nothing to do: each turn is in Redis once record() returns."""
+
+    def close(self) -> None:
+        """Nothing to do: the Redis link is the process's, closed by its owner."""

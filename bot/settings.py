@@ -27,12 +27,17 @@ class Settings(BaseSettings):
     keyword_first: bool = Field(True, validation_alias="POLICYBOT_KEYWORD_FIRST",
                                 description="Answer a question whose keyword match is decisive "
                                             "without embedding it; 0 always searches both ways")
-    # One thread a call by default: a call spread over the cores of a busy machine waits on its
-    # slowest thread (a question one at a time took ~3× as long with two threads under load).
-    # A server's many requests at once keep more threads busy: serve sets cores ÷ workers.
+    # One thread a call: a call spread over the cores of a busy machine waits on its slowest
+    # thread (a question took ~3× as long with two threads under load); a server's requests
+    # at once keep the cores busy anyway.
     embed_threads: int = Field(1, ge=1, validation_alias="POLICYBOT_EMBED_THREADS",
-                               description="Threads of one call of the embedding engine "
-                                           "(serve sets cores / workers)")
+                               description="Threads of one call of the embedding engine")
+    # Answers side by side only share the GIL and the cores, so each takes as long as all of
+    # them: a few at a time, the others waiting their turn, finish sooner (the last ones
+    # embedded in the meantime instead of being starved of CPU by fast ones).
+    answer_threads: int = Field(3, ge=1, validation_alias="POLICYBOT_ANSWER_THREADS",
+                                description="Questions one worker answers at once; more wait "
+                                            "their turn")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
                                     description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")

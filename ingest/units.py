@@ -92,6 +92,12 @@ _ALIASES: list[tuple[str, Unit]] = sorted(
     ((alias.lower(), unit) for unit in UNITS for alias in (unit.name, *unit.aliases)),
     key=lambda pair: -len(pair[0]),
 )
+# Each alias's pattern, compiled once: find_units runs on every question. English aliases must
+# stand as whole words.
+_PATTERNS: list[tuple[str, re.Pattern[str], Unit]] = [
+    (alias, re.compile(rf"(?<![a-z]){re.escape(alias)}(?![a-z])" if alias.isascii()
+                       else re.escape(alias)), unit)
+    for alias, unit in _ALIASES]
 
 
 def english_name(name: str) -> str:
@@ -109,11 +115,10 @@ def find_units(text: str) -> list[Unit]:
     lowered = text.lower()
     taken = [False] * len(lowered)
     found: list[tuple[int, Unit]] = []
-    for alias, unit in _ALIASES:
-        pattern = re.escape(alias)
-        if alias.isascii():
-            pattern = rf"(?<![a-z]){pattern}(?![a-z])"
-        for match in re.finditer(pattern, lowered):
+    for alias, pattern, unit in _PATTERNS:
+        if alias not in lowered:  # most aliases are not there: a substring test is cheaper
+            continue
+        for match in pattern.finditer(lowered):
             start, end = match.span()
             if any(taken[start:end]):
                 continue

@@ -20,7 +20,9 @@ from api.db.annotations import Annotations
 from api.db.database import Database, database_url
 from api.db.feedback import Feedback, FeedbackStore
 from api.db.questions import QuestionLog
+from api.db.recorder import Recorder
 from api.db.upkeep import DAY_SECONDS, RETRY_SECONDS, Upkeep
+from bot.answer import Answer, Citation
 from bot.settings import Settings
 from tests.conftest import ROOT, PostgresServer
 
@@ -270,3 +272,34 @@ def test_upkeep_migrates_once_the_database_is_up_and_prunes(postgres_server: Pos
         assert [r.text for r in log.rows()] == ["recent"]
     finally:
         database.close()
+
+
+def answer(n: int) -> Answer:
+    """An answer citing measure n (as the bot gives it; the log needs only some fields)."""
+    cited = Citation(document=PLAN, label=f"第{n}条", source="《方案》", measure=n,
+                     section="一", units=[], text="…")
+    return Answer(answer="…", answerable=True, coverage="answered", citations=[cited],
+                  retrieved=[], session_id=f"s{n}", latency_ms=n + 0.4)
+
+
+def test_recorder_logs_what_was_queued_while_the_database_was_busy(database: Database):
+    """Questions answered while another transaction holds the table are logged once it ends
+    (in batches), and those still queued at shutdown are logged before close() returns."""
+    log = QuestionLog(database)
+    lost: list[int] = []
+    recorder = Recorder(log, lost.append)
+    recorder.start()
+    with database.transaction("test") as connection:
+        if database.dialect == "postgresql":  # SQLite's transactions take the write lock
+            connection.execute(text("LOCK TABLE questions IN EXCLUSIVE MODE"))
+        for n in range(1, 101):
+            recorder.record("api", f"q{n}", answer(n))
+    assert recorder.flush()
+    for n in range(101, 201):
+        recorder.record("web", f"q{n}", answer(n))
+    recorder.close()
+    rows = log.rows()
+    assert [(r.text, r.channel, r.latency_ms, r.cited) for r in rows] == [
+        (f"q{n}", "api" if n <= 100 else "web", n, [{"document": PLAN, "measure": n}])
+        for n in range(1, 201)]
+    assert len({r.session_hash for r in rows}) == 200 and lost == []

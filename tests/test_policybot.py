@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 
-from bot.policybot import InvalidQuestion
+from bot.policybot import InvalidQuestion, PolicyBot, open_index_client
+from bot.sessions import Sessions, Turn
+from bot.settings import Settings
+from vectorstore.embeddings import make_embeddings
 
 
 def cited(answer) -> list[int]:
@@ -160,3 +167,37 @@ def test_one_word_does_not_refuse_a_plan_question(bot, question):
 def test_off_topic_subject_alone_is_refused(bot):
     assert bot.ask("个税专项附加扣除怎么填").coverage == "none"
     assert bot.ask("帮我写一封辞职信").coverage == "none"
+
+
+class CountingSessions(Sessions):
+    """A real session file that counts the asks recording a turn at one time, and holds each
+    until `together` of them are in (so that an ask let through alone waits, then fails)."""
+
+    def __init__(self, path: Path, together: int) -> None:
+        super().__init__(path)
+        self.inside = 0
+        self.most = 0
+        self._count = threading.Lock()
+        self._together = threading.Barrier(together, timeout=30)
+
+    def record(self, session_id: str, turn: Turn) -> None:
+        with self._count:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        self._together.wait()
+        super().record(session_id, turn)
+        with self._count:
+            self.inside -= 1
+
+
+def test_questions_at_once_are_bounded(settings: Settings, tmp_path: Path):
+    """Eight threads ask at once; the bot answers two at a time: two are inside together
+    (the barrier lets them on), never more."""
+    sessions = CountingSessions(tmp_path / "sessions.sqlite3", together=2)
+    bot = PolicyBot(open_index_client(settings), make_embeddings(settings.embeddings), sessions,
+                    at_once=2)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(bot.ask, [f"第{n}条" for n in range(21, 29)]))
+    assert [cited(a) for a in answers] == [[n] for n in range(21, 29)]
+    assert sessions.most == 2
+    bot.close()

@@ -34,13 +34,51 @@ def test_last_turn_is_seen_by_another_connection(open_store: StoreFactory):
     assert sessions.last("a") is None
     sessions.record("a", Turn("企业注销", (21,), "zh"))
     sessions.record("a", Turn("第22条", (22,), "zh"))
+    assert sessions.last("a") == Turn("第22条", (22,), "zh")
+    sessions.flush()
     assert open_store().last("a") == Turn("第22条", (22,), "zh")
     assert open_store().last("b") is None
 
 
 def test_a_turn_remembers_its_document(open_store: StoreFactory):
-    open_store().record("a", Turn("贷款贴息", (5,), "zh", "relief-measures"))
+    sessions = open_store()
+    sessions.record("a", Turn("贷款贴息", (5,), "zh", "relief-measures"))
+    sessions.flush()
     assert open_store().last("a") == Turn("贷款贴息", (5,), "zh", "relief-measures")
+
+
+def test_turns_are_written_off_the_answer_and_read_meanwhile(tmp_path: Path):
+    """While another process holds the file's write lock, record() still returns at once and
+    the turn is read from memory; once the lock is let go, it lands in the file."""
+    path = tmp_path / "s.sqlite3"
+    sessions = Sessions(path)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    for n in range(1, 101):
+        sessions.record(f"s{n}", Turn("企业注销", (n,), "zh"))
+    sessions.record("s1", Turn("第22条", (22,), "zh"))
+    assert sessions.last("s1") == Turn("第22条", (22,), "zh")
+    assert sessions.last("s100") == Turn("企业注销", (100,), "zh")
+    assert Sessions(path).last("s1") is None  # not written yet
+    blocker.execute("ROLLBACK")
+    sessions.flush()
+    other = Sessions(path)
+    assert other.last("s1") == Turn("第22条", (22,), "zh")
+    assert [other.last(f"s{n}").measures for n in range(2, 101)] == [(n,) for n in range(2, 101)]
+
+
+def test_close_writes_the_pending_turns(tmp_path: Path):
+    path = tmp_path / "s.sqlite3"
+    sessions = Sessions(path)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    for n in range(50):
+        sessions.record(f"s{n}", Turn("q", (n,), "zh"))
+    blocker.execute("ROLLBACK")
+    sessions.close()
+    reopened = Sessions(path)
+    assert [reopened.last(f"s{n}") for n in range(50)] == [Turn("q", (n,), "zh")
+                                                            for n in range(50)]
 
 
 def test_a_file_from_before_the_library_is_read_as_the_bundled_plan(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -44,6 +44,24 @@ class LoggedQuestion:
     rating: Rating | None
 
 
+@dataclass(frozen=True)
+class Question:
+    """An answered question, as it is handed to the log.
+
+    channel, text, coverage, cited: as in LoggedQuestion. latency_ms: the bot's time to answer.
+    session: the conversation's id (stored only as its keyed hash). asked_at: when it was
+    answered (UTC); now when not given.
+    """
+
+    channel: Channel
+    text: str
+    coverage: Coverage
+    cited: list[dict]
+    latency_ms: float
+    session: str
+    asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
 class QuestionLog:
     """The questions table.
 
@@ -65,11 +83,26 @@ class QuestionLog:
         milliseconds. session: the conversation's id, stored only as its keyed hash.
         """
         with self.database.transaction("questions") as connection:
-            return connection.execute(insert(schema.questions).values(
-                asked_at=datetime.now(UTC), channel=channel, text=text, coverage=coverage,
-                cited=cited, latency_ms=round(latency_ms),
-                session_hash=self.session_hash(connection, session),
-            ).returning(schema.questions.c.id)).scalar_one()
+            row = self.row(connection, Question(channel, text, coverage, cited, latency_ms,
+                                                session))
+            return connection.execute(insert(schema.questions).values(row)
+                                      .returning(schema.questions.c.id)).scalar_one()
+
+    def record_many(self, questions: list[Question]) -> None:
+        """Log several answered questions in one transaction."""
+        with self.database.transaction("questions") as connection:
+            connection.execute(insert(schema.questions),
+                               [self.row(connection, q) for q in questions])
+
+    def row(self, connection: Connection, question: Question) -> dict:
+        """The questions table's row for one question (latency in whole milliseconds).
+
+        connection: in a transaction (see session_hash).
+        """
+        return {"asked_at": question.asked_at, "channel": question.channel,
+                "text": question.text, "coverage": question.coverage, "cited": question.cited,
+                "latency_ms": round(question.latency_ms),
+                "session_hash": self.session_hash(connection, question.session)}
 
     def rate(self, session: str, question: str, rating: Rating) -> bool:
         """Set the rating of the latest time this question was asked in this conversation;

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.db.recorder import Recorder
 from api.deps import get_bot, get_recorder
@@ -33,14 +34,16 @@ class AskRequest(BaseModel):
 
 
 @router.post("/ask", response_model=Answer)
-def ask(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)],
-        recorder: Annotated[Recorder, Depends(get_recorder)]) -> Answer:
+async def ask(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)],
+              recorder: Annotated[Recorder, Depends(get_recorder)]) -> Answer:
     """Answer a question from the plan. ``coverage`` says how far the plan answers it:
     ``answered`` (``citations`` are the measures the answer rests on), ``partial`` (the plan has
     the topic but not the detail asked, e.g. a fee or an address: ``citations`` is empty and
     ``related`` lists the measures whose 责任单位 to ask) or ``none``. An answered question may
     also carry ``related``, for a need the plan covers only in part. An empty or over-long
     question is a 422."""
-    answer = bot.ask(body.question, body.session_id, body.documents)
+    # Only the bot's work goes to a worker thread (it may embed the question, tens of ms of
+    # CPU); FastAPI would also check a plain function's return value in one, a second round trip.
+    answer = await run_in_threadpool(bot.ask, body.question, body.session_id, body.documents)
     recorder.record(body.channel, body.question, answer)
     return answer
