@@ -29,7 +29,7 @@ MONEY = pattern(r"\d+(?:\.\d+)?\s*(?:元|万元|亿元|万|块)",
                 r"\d+(?:\.\d+)?\s*‰")
 DURATION = pattern(r"(?:\d+|[一二三四五六七八九十两半]+)\s*个?"
                    "(?:工作日|天|日|小时|分钟|周|星期|月|年)",
-                   "当天|当日|即时|立等|限时|最多跑一次|一次办成|每(?:年|季度?|月|周|半年)")
+                   "当天|当日|即时|立等|最多跑一次|一次办成|每(?:年|季度?|月|周|半年)")
 CLOCK = pattern(r"\d{1,2}[:：]\d{2}", r"\d{1,2}\s*点(?!击)", r"[上下]午\s*\d",
                 r"\d{1,2}\s*时(?![间期限代候效段])")
 # A figure with its unit or a share; a name with digits in it ("3+5+X") states no figure.
@@ -124,14 +124,15 @@ DETAILS: tuple[Detail, ...] = (
         r"\bfees? (?:for|to|of|is|are)|\bcosts? (?:for|to|of)|\bprice\b|interest rate|amounts? of",
         r"is (?:it|this|that) free|for free\b|\bis\b.{0,40}\bfree\b",
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b",
-        r"prize money|\bprizes?\b|maximum amount|"
+        r"prize money|\bprizes?\b|maximum amount|\brent (?:per|for)\b|"
+        r"what(?:'s| is) the (?:\w+ )?rent\b|"
         r"how (?:big|large) (?:is|are) the (?:grant|subsid|loan|reward|fine)|"
         r"what(?:'s| is| are) the (?:cap|ceiling|penalty|penalties|fine)\b"), MONEY),
     Detail("penalty", "处罚或追责的后果", "penalties or other consequences", pattern(
         # Whether one is punished or must pay back; a document that deals with it says 处罚,
         # 追回, 失信…
         "会不会(?:被)?(?:罚|处罚)|要不要(?:罚款|退钱|退回|退还)|罚不罚|(?:会|要)(?:被)?罚款(?:吗|么)",
-        "(?:啥|什么|哪些)(?:处罚|后果)|黑名单|退(?:钱|回|还)(?:吗|么|不)",
+        "(?:啥|什么|哪些)(?:处罚|后果)|黑名单|拉黑|退(?:钱|回|还)(?:吗|么|不)|罚(?:得)?多(?:重|狠)",
         # ("Is it fine to…" is no fine.)
         r"penalt|\bfined\b|\ba fine\b|\bfines\b|punish|pay (?:it )?back"),
         pattern("处罚|罚款|惩戒|追回|追究|取消|黑名单|失信|责任|不予处罚|从轻|减轻")),
@@ -154,10 +155,11 @@ DETAILS: tuple[Detail, ...] = (
         "地址(?:是|在|呢|多少)|(?:什么|哪个|具体|详细)地址|地址[和、跟]电话",
         # A road, not a way (路子, 路径, 路线).
         "哪条路|什么路(?![子径线])|门牌|几号楼|在哪个位置|具体位置|设在哪|在哪个(?:街道|街镇|地方)",
-        "怎么走|坐地铁|停车(?:场|位)?(?:在哪|方不方便|好不好停)|好停车|网址|网站是|官网|邮箱|二维码|公众号叫",
+        "怎么走|坐地铁|停车(?:场|位)?(?:在哪|方不方便|好不好停)|好停车|网址|网站是|官网(?:是|地址|网址|链接|在哪|叫)|邮箱|二维码|公众号叫",
         # A number asked for, not one mentioned ("楼里贴了个楼长电话，楼长是干嘛的").
         "(?:电话|热线|手机号|联系方式)(?:是|多少|号码|呢|有吗|给|发)|(?:什么|哪个|有没有)(?:电话|热线|联系方式)",
-        "(?:给|要|求|留)(?:个|一下|一个)?(?:电话|联系方式)|打(?:什么|哪个)?(?:电话|热线)|电话(?:吗|么)",
+        "(?:给|要|求|留)(?:个|一下|一个)?(?:电话|联系方式|手机号?|微信)|"
+        "(?:专员|负责人|联系人|经办人|对接人|那位|这位)[^。？?，,]{0,4}叫(?:什么|啥)|(?:都)?在哪块|打(?:什么|哪个)?(?:电话|热线)|电话(?:吗|么)",
         "有没有[^。？?，,]{0,8}(?:电话|微信|手机号|联系方式|邮箱)|微信号?(?:是|多少|吗|么|呢)",
         "(?:中心|大厅|服务厅|窗口|局|办事处|站)(?:具体)?在哪|几楼|哪一?层|几号窗口|哪个窗口",
         "(?:去|到|在)哪(?:里|儿)?(?:领|拿|取)|在哪(?:里|儿)?(?:办公|上班)|(?:地点|位置)(?:在哪|是)",
@@ -179,14 +181,14 @@ DETAILS: tuple[Detail, ...] = (
         "(?:网上|线上|手机上)(?:从)?(?:哪个|什么)入口",
         r"contact (?:number|details|info)|(?:get|be) in touch|what floor|"
         r"(?:send|give) me the link|what(?:'s| is) the (?:link|url)|person in charge|"
-        r"who is in charge|which (?:\w+ )?(?:account|platform|app|website|site)\b"),
+        r"who is in charge|which (?:\w+ )?(?:account|platform|app|website|site)s?\b"),
         # A number to call (依托12345热线), a web address, or a labelled contact.
         pattern(r"(?<![\d.])\d{5,}(?![\d.]*\s*(?:元|万|亿|人|个|家|户|平方|吨|[%％]))",
                 r"\d{3,4}-\d{7,8}", r"www\.|https?://", r"(?:地址|电话|网址|邮箱)[:：]")),
     # Where something is published or can be looked up ("报告在哪能看到"): a document that
     # says names the platform, account or counter.
     Detail("channel", "查看或发布的渠道", "where it is published or can be looked up", pattern(
-        "在哪(?:里|儿)?(?:能|可以)?(?:看|查)(?:到)?|(?:哪里|哪儿)(?:能|可以)?(?:看|查)(?:到)?",
+        "在哪(?:里|儿)?(?:能|可以)?(?:看|查|翻|找)(?:到)?|(?:哪里|哪儿)(?:能|可以)?(?:看|查|翻)(?:到)?",
         "在哪(?:里|儿)?(?:公布|发布|公开)",
         r"where (?:can|do|could|should) (?:i|we) (?:see|check|find|view|look (?:it |them )?up)"),
         pattern("平台|网站|网页|公众号|小程序|app|一网通办|随申办|专栏|热线|专线|地图|终端|"
@@ -230,6 +232,7 @@ DETAILS: tuple[Detail, ...] = (
         "(?:得|要|必须|需要)(?:有|是)[^。？?，,]{1,16}才(?:行|能|可以)|(?:什么|哪些|啥)资质|资质要求",
         "(?:具体|明确)的?标准(?:吗|么|没|呢|[?？]|$)",
         r"threshold|minimum (?:\w+ )?(?:revenue|size|staff|turnover|capital|investment|headcount)",
+        "卡不卡|限不限|(?:年龄|规模|人数|行业)(?:有)?(?:要求|限制)|有没有(?:年龄|规模|人数|行业)限制",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         # (Whether it still holds, 算不算数, is no question of who qualifies.)
         "按(?:什么|啥|哪些)标准|什么标准|算不算(?!数)|属不属于|是否属于",
@@ -247,6 +250,9 @@ DETAILS: tuple[Detail, ...] = (
         "(?:清单|名单|目录).{0,6}(?:有|是|包括)哪些|(?:清单|名单|目录)(?:里|上|中)?(?:具体)?哪些",
         "(?:给我|帮我)?列(?:一下|出来)(?:吗|么)?[?？]?$",
         "哪些(?:条目|事项|项目)(?:在|列入|属于)",
+        # A named provider, which no plan names ("哪家公司接的").
+        "(?:哪家|哪个)(?:公司|机构|银行|律所|第三方)",
+        "(?:这|那)[0-9几一二三四五六七八九十]+[^。？?，,]{0,6}(?:都|分别)?(?:是)?(?:啥|什么)意思",
         r"哪几(?:家|个|项|条)(?![^。？?，,]{0,2}(?:部门|单位|局|委)|\s*(?:department|agenc|unit|bureau))",
         # The entries of a set the plan names and counts ("那6项到底是哪6项", "这130项都有哪些").
         "(?:(?:具体|到底|分别)(?:是)?哪(?:些|[0-9几一二三四五六七八九十百]+)|哪[0-9]+(?:个|项|家|条)|"
@@ -294,7 +300,8 @@ DETAILS: tuple[Detail, ...] = (
         "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share",
         "成功率|通过率|获批率|success rate|approval rate",
-        "(?:一年|每年|每月|一个月|每季度)[^，,。？?]{0,4}几(?:次|场|回)"), COUNT),
+        "(?:一年|每年|每月|一个月|每季度)[^，,。？?]{0,4}几(?:次|场|回|趟)",
+        "(?<![哪好])几(?:个|项|次|家|条)了"), COUNT),
 )
 
 

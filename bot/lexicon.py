@@ -52,6 +52,7 @@ TYPOS: dict[str, str] = {
 # Everyday wording → the plan's wording. The plan's words are added next to what was typed
 # (for keyword search), so nothing the owner wrote is lost.
 COLLOQUIAL: dict[str, str] = {
+    "电商": "电子商务",
     "起名": "企业名称", "取名": "企业名称", "公司名字": "企业名称",
     "开公司": "企业开办", "开个公司": "企业开办", "办公司": "企业开办", "注册公司": "企业开办",
     "成立公司": "企业开办", "新开公司": "企业开办", "公司注册": "企业开办",
