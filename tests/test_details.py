@@ -53,6 +53,14 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("周六能预约不", ["hours"]),
     ("What do I need to bring?", ["materials"]),
     ("How do I get in touch with them?", ["contact"]),
+    ("这次评估是哪家公司做的", ["items"]),
+    ("这3个字母都是什么意思", ["items"]),
+    ("What's the going rent per square meter?", ["fee"]),
+    ("没做到承诺会被罚得多重", ["penalty"]),
+    ("报名卡不卡年龄", ["eligibility"]),
+    ("律师一年能来几趟", ["count"]),
+    ("对接的专员叫什么，给个手机号", ["contact"]),
+    ("结果在哪儿能翻到", ["channel"]),
 ])
 def test_details_asked(question, expected):
     assert names(question) == expected
@@ -78,6 +86,7 @@ def test_details_asked(question, expected):
     "银行不给贷款，区里有什么路子没",          # a way, not a road
     "想给区里提几点建议，找谁",                # a few points, not a time
     "区里多少有点扶持政策吧",                  # somewhat, not how many
+    "官网上有营商环境专栏吗",                  # whether the site has it, not its address
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
@@ -178,6 +187,9 @@ def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states)
     ("报告在哪能看到", "开展产业政策绩效评估。", False),
     ("鉴定机构有名单吗", "梳理形成鉴定机构名单。", True),      # a list kept is stated
     ("鉴定机构有名单吗", "缩短鉴定周期。", False),
+    # a limit named is not stated
+    ("限时办结是几个工作日", "落实首问负责、限时办结等便民服务。", False),
+    ("限时办结是几个工作日", "承诺事项5个工作日内办结。", True),
 ])
 def test_new_details_are_stated_by_what_says_them(question, measure, states):
     assert (unstated(asked_details(question, 2021), measure) is None) is states
