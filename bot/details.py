@@ -68,7 +68,8 @@ DETAILS: tuple[Detail, ...] = (
         # Rules issued afterwards to carry a measure out ("后来出了实施办法没").
         "后来(?:又)?出(?:了|台)|(?:实施办法|实施细则|配套文件|配套政策|细则)(?:出了|出台了|有了)?"
         "(?:没|吗|么)|(?:依据|是)哪个文件",
-        r"still (?:in force|valid|exist|apply|available|running|open)|\d{4} version",
+        r"still (?:in force|in effect|valid|exist|apply|available|running|open)|\d{4} version",
+        r"(?:been|be) (?:replaced|superseded)|a newer (?:one|version|plan|polic)",
         r"\b20[2-9]\d\b.{0,50}\b(?:polic|rules?|plan|measures|subsid)",
         r"(?:polic|rules?|measures|plan|version).{0,30}\b20[2-9]\d\b|latest polic",
         "今年(?:有没有|有)?新(?:的)?政策|(?:这个|这项|那个)?政策现在还有(?:没有|吗|么)",
@@ -125,7 +126,8 @@ DETAILS: tuple[Detail, ...] = (
         r"is (?:it|this|that) free|for free\b|\bis\b.{0,40}\bfree\b",
         r"(?:subsidy|grant|loan|reward) amounts?|\bfree of charge\b",
         r"prize money|\bprizes?\b|maximum amount|\brent (?:per|for)\b|"
-        r"what(?:'s| is) the (?:\w+ )?rent\b|"
+        r"what(?:'s| is) the (?:\w+ )?rent\b|what(?:'s| is) the damage|"
+        r"(?:a|any) (?:cap|ceiling|limit) (?:on|to) (?:the )?(?:subsid|grant|loan|amount|reward)|"
         r"how (?:big|large) (?:is|are) the (?:grant|subsid|loan|reward|fine)|"
         r"what(?:'s| is| are) the (?:cap|ceiling|penalty|penalties|fine)\b"), MONEY),
     Detail("penalty", "处罚或追责的后果", "penalties or other consequences", pattern(
@@ -181,7 +183,9 @@ DETAILS: tuple[Detail, ...] = (
         "(?:网上|线上|手机上)(?:从)?(?:哪个|什么)入口",
         r"contact (?:number|details|info)|(?:get|be) in touch|what floor|"
         r"(?:send|give) me the link|what(?:'s| is) the (?:link|url)|person in charge|"
-        r"who is in charge|which (?:\w+ )?(?:account|platform|app|website|site)s?\b"),
+        r"who is in charge|which (?:\w+ )?(?:account|platform|app|website|site)s?\b|"
+        r"where(?:'s| is) the (?:nearest|closest)|(?:which|what) building|"
+        r"their (?:phone )?number\b|who(?:'s| is) the contact"),
         # A number to call (依托12345热线), a web address, or a labelled contact.
         pattern(r"(?<![\d.])\d{5,}(?![\d.]*\s*(?:元|万|亿|人|个|家|户|平方|吨|[%％]))",
                 r"\d{3,4}-\d{7,8}", r"www\.|https?://", r"(?:地址|电话|网址|邮箱)[:：]")),
@@ -220,7 +224,8 @@ DETAILS: tuple[Detail, ...] = (
         "(?:哪|哪里|哪儿)(?:能|可以)?(?:看|查|找|下载)(?:到)?(?:全文|原文)",
         "template|form to download",
         "表(?:格)?(?:在)?(?:哪|哪里|哪儿)(?:下|领|拿)",
-        r"download the forms?|where (?:can|do) (?:i|we) (?:get|find|download) the forms?"), None),
+        r"download the forms?|where (?:can|do) (?:i|we) (?:get|find|download) the forms?|"
+        r"is there (?:a|an) (?:\w+ )?form\b"), None),
     ELIGIBILITY := Detail("eligibility", "申请条件或资格", "eligibility rules", pattern(
         "什么条件|哪些条件|申请条件|条件是|资格|门槛|符合.{0,6}条件|要满足|够格|够不够",
         "有没有资格|谁能申请|哪些企业能|什么企业能|什么样的企业",
@@ -231,7 +236,8 @@ DETAILS: tuple[Detail, ...] = (
         "只(?:有|给|对|限)[^。？?，,]{1,8}(?:才能|才可以|能用|用|可以)",
         "(?:得|要|必须|需要)(?:有|是)[^。？?，,]{1,16}才(?:行|能|可以)|(?:什么|哪些|啥)资质|资质要求",
         "(?:具体|明确)的?标准(?:吗|么|没|呢|[?？]|$)",
-        r"threshold|minimum (?:\w+ )?(?:revenue|size|staff|turnover|capital|investment|headcount)",
+        r"threshold|minimum (?:number of )?(?:\w+ )?(?:revenue|size|staff|turnover|capital|"
+        r"investment|headcount|employees|people)",
         "卡不卡|限不限|(?:年龄|规模|人数|行业)(?:有)?(?:要求|限制)|有没有(?:年龄|规模|人数|行业)限制",
         "(?:认定|评定|申报|申请|评选)?标准是(?:什么|啥|多少)|(?:认定|评定|申报|申请|评选)标准",
         # (Whether it still holds, 算不算数, is no question of who qualifies.)
@@ -290,7 +296,7 @@ DETAILS: tuple[Detail, ...] = (
         r"how many days|when (?:can|will|is|does)|"
         r"(?:which|what) date|from when|since when",
         "日程|时间表|排期",
-        r"how soon|how quickly|by when|when (?:are|do)\b"), DURATION),
+        r"how soon|how quickly|by when|when (?:are|do)\b|turnaround|processing time"), DURATION),
     COUNT_DETAIL := Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
         # verb of having or needing, or right before the question ends.

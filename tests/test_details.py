@@ -61,6 +61,11 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("律师一年能来几趟", ["count"]),
     ("对接的专员叫什么，给个手机号", ["contact"]),
     ("结果在哪儿能翻到", ["channel"]),
+    ("What's the turnaround time?", ["duration"]),
+    ("Is there a cap on the subsidy?", ["fee"]),
+    ("Do we need a minimum number of employees?", ["eligibility"]),
+    ("Which building is it in?", ["contact"]),
+    ("Is this still in effect in 2025?", ["later"]),
 ])
 def test_details_asked(question, expected):
     assert names(question) == expected
@@ -87,6 +92,8 @@ def test_details_asked(question, expected):
     "想给区里提几点建议，找谁",                # a few points, not a time
     "区里多少有点扶持政策吧",                  # somewhat, not how many
     "官网上有营商环境专栏吗",                  # whether the site has it, not its address
+    "Is there anyone who can help me fill in the forms online?",  # help, not the form
+    "We'd like a contact person for our building, is there one?",  # whether, not who
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
