@@ -38,6 +38,10 @@ COUNT = pattern(r"\d+(?:\.\d+)?\s*(?:[%％]|[\u4e00-\u9fff])",
                 "一次|全覆盖|百分")
 
 
+# Days and hours an office may be closed, as owners name them.
+OFF_HOURS = "周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上"
+
+
 @dataclass(frozen=True)
 class Detail:
     """A kind of detail.
@@ -141,15 +145,15 @@ DETAILS: tuple[Detail, ...] = (
     Detail("hours", "办公时间", "opening hours", pattern(
         # (几点建议 are a few points, not a time.)
         "几点(?!建议|意见|想法|要求|问题|疑问|看法)|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
-        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)(?:也|能不能|能)?"
+        f"(?:{OFF_HOURS}|中午)(?:也|能不能|能)?"
         "(?:上班|办公|开门|开放|营业|能办|可以办|有人|办理|办事|办吗)",
         # The day off may come well before the question ("周六去中心，窗口有人上班吗").
-        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|假期|晚上|中午)[^。？?]{0,20}"
+        f"(?:{OFF_HOURS}|假期|中午)[^。？?]{{0,20}}"
         "(?:上班|办公|开门|开放|营业|有人|值班|能用|可以用|能约|预约|约)(?:吗|么|不|没)",
-        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上|中午)有没有人|中午(?:休息|午休)",
+        f"(?:{OFF_HOURS}|中午)有没有人|中午(?:休息|午休)",
         "opening hours|office hours|what time|open on",
         r"opens?\b.*\b(?:weekend|saturday|sunday)|weekends?",
-        "(?:周末|周[六日]|星期[六天日]|礼拜[六天日]|节假日|晚上)(?:开不开|开门吗|开吗)",
+        f"(?:{OFF_HOURS})(?:开不开|开门吗|开吗)",
         r"opening times?|open late|open (?:on )?(?:saturdays?|sundays?|evenings?)|"
         r"(?:which|what) days\b"), CLOCK),
     Detail("contact", "地址、电话等联系方式", "addresses, phone numbers or other contacts", pattern(

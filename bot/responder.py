@@ -70,6 +70,7 @@ def across(library: Library, among: list[str], text: str, previous: Turn | None
                     for need, o in zip(needs, outcomes, strict=True)]
     return pipeline, query, needs, outcomes, last
 
+
 def elsewhere(library: Library, order: list[str], pipeline: Pipeline, need: Need,
               outcome: Outcome, lang: str) -> Outcome:
     """A need of several that the message's document does not answer, answered from the
@@ -86,14 +87,15 @@ def elsewhere(library: Library, order: list[str], pipeline: Pipeline, need: Need
         other = library.pipelines[document]
         if other is pipeline:
             continue
-        found = resolve(other, other.analyzer.part(need.text, lang), need.question,
-                             None, need)
+        found = resolve(other, other.analyzer.part(need.text, lang), need.question, None,
+                        need)
         if found.coverage == "answered" and (
                 partial is None or standing([found]) > standing([partial])):
             return replace(found, document=document)
         if found.coverage == "partial" and partial is None:
             partial = replace(found, document=document)
     return partial or outcome
+
 
 def respond(pipeline: Pipeline, query: Query, previous: Turn | None
             ) -> tuple[list[Need], list[Outcome], Query]:
@@ -126,21 +128,32 @@ def respond(pipeline: Pipeline, query: Query, previous: Turn | None
         return needs, [refused], query
     several = len(needs) > 1
     outcomes, last = [], query
+
+    def specific(text: str) -> set[str]:
+        return set(pipeline.follow_up.specific_words(pipeline.analyzer.part(text, query.lang)))
+
     for i, need in enumerate(needs):
-        last = query if plain else pipeline.analyzer.part(need.text, query.lang)
-        outcome = resolve(pipeline, last, need.question,
-                               None if several else previous, need if several else None)
-        if i and asked_details(need.question, pipeline.year) and (
-                outcome.coverage == "none" or goes_on_about(
-                    needs[i - 1], need, lambda text: set(pipeline.follow_up.specific_words(
-                        pipeline.analyzer.part(text, query.lang))))):
-            # A detail asked with no topic of its own in the documents ("那要带啥材料"),
-            # or of the topic of the need before it ("另外通过它最多能贷多少"), is asked
-            # about the need before it.
-            last = pipeline.analyzer.part(f"{needs[i - 1].text}，{need.text}", query.lang)
-            outcome = resolve(pipeline, last, need.question, None, need)
+        # A detail asked of the topic of the need before it ("另外通过它最多能贷多少"), or
+        # with no topic of its own in the documents ("那要带啥材料"), is asked about that need.
+        before = needs[i - 1] if i and asked_details(need.question, pipeline.year) else None
+        if before and goes_on_about(before, need, specific):
+            last, outcome = asked_with(pipeline, before, need, query.lang)
+        else:
+            last = query if plain else pipeline.analyzer.part(need.text, query.lang)
+            outcome = resolve(pipeline, last, need.question,
+                              None if several else previous, need if several else None)
+            if before and outcome.coverage == "none":
+                last, outcome = asked_with(pipeline, before, need, query.lang)
         outcomes.append(outcome)
     return needs, outcomes, last
+
+
+def asked_with(pipeline: Pipeline, before: Need, need: Need, lang: str
+               ) -> tuple[Query, Outcome]:
+    """A need searched together with the need before it, and its outcome."""
+    query = pipeline.analyzer.part(f"{before.text}，{need.text}", lang)
+    return query, resolve(pipeline, query, need.question, None, need)
+
 
 def resolve(pipeline: Pipeline, query: Query, question: str, previous: Turn | None,
             need: Need | None) -> Outcome:
@@ -158,15 +171,15 @@ def resolve(pipeline: Pipeline, query: Query, question: str, previous: Turn | No
     if follow_up.kind == "previous":
         measures = list(previous.measures)
         return decided(pipeline, query, measures, [Hit(n, 1.0) for n in measures],
-                            unstated(details, composer.plan.measure(measures[0]).text), True,
-                            need)
+                       unstated(details, composer.plan.measure(measures[0]).text), True, need)
     found = examine(pipeline, query, details)
     if not found.measures or found.scope is None:
         return refused(composer, [], query.lang, need)
     # A detail the measures do not state makes the answer partial, not a refusal, as long
     # as the plan has the topic.
     return decided(pipeline, query, found.measures, found.fused, found.missing,
-                        found.scope.in_scope, need, found.scope.probability)
+                   found.scope.in_scope, need, found.scope.probability)
+
 
 def decided(pipeline: Pipeline, query: Query, measures: list[int],
             ranking: list[Hit], missing: Detail | None, in_scope: bool,
@@ -184,6 +197,7 @@ def decided(pipeline: Pipeline, query: Query, measures: list[int],
     return Outcome("answered", measures, ranking,
                    composer.search_answer(query.keywords, measures, query.lang),
                    confidence=confidence)
+
 
 def routed(pipeline: Pipeline, route: Route, query: Query) -> Outcome:
     """The outcome for a question the plan's structure answers; keyword search only fills
