@@ -80,7 +80,7 @@ SMALL_TALK = re.compile(
 
 OTHER_PLACES = re.compile(
     r"浦东|徐汇|闵行|静安|长宁|黄浦|杨浦|虹口|宝山|嘉定|松江|青浦|奉贤|金山|崇明|北京|深圳|广州|杭州|"
-    r"苏州|南京|天津|重庆|成都|武汉|全国|国家层面|pudong|xuhui|minhang|jing'an|beijing|shenzhen|"
+    r"苏州|南京|天津|重庆|成都|武汉|全国(?!性)|国家层面|pudong|xuhui|minhang|jing'an|beijing|shenzhen|"
     r"hangzhou|guangzhou|nationwide", re.IGNORECASE)
 HOME = re.compile(r"普陀|putuo", re.IGNORECASE)
 FEATURES = ("bm25", "coverage", "matched", "dense", "dense_gap", "agree", "other_place",

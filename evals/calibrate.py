@@ -13,34 +13,40 @@ greetings are left out too.
 
 The questions are asked of the bundled plan indexed twice, under ``$POLICYBOT_HOME/calibration``:
 with its sample questions (the model for documents that have them) and without (the model for
-documents that have none). Each is fitted twice: on every signal, and on the keyword signals
-alone over the questions whose keyword ranking is decisive (those the bot may answer without
-dense search, see ``bot.search``). The keyword model only ever says "answer": its threshold
-sits just above the out-of-scope training question it is surest of, and a question below it
-is searched both ways. Writes the four to ``bot/scope_model.json``.
+documents that have none). The model for documents without sample questions also learns from
+the library dev sets (``LIBRARY_GOLD``), each asked of its own documents: a document of a dozen
+articles scores questions unlike a plan of a hundred measures, and the questions such documents
+get wrong are those near their subject but outside it. A question of a library set belongs to
+its ``document``; one labelled out of scope is out of scope for each of that set's documents.
+Each is fitted twice: on every signal, and on the keyword signals alone over the questions
+whose keyword ranking is decisive (those the bot may answer without dense search, see
+``bot.search``). The keyword model only ever says "answer": its threshold sits just above the
+out-of-scope training question it is surest of, and a question below it is searched both ways.
+Writes the four to ``bot/scope_model.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bot.details import asked_details
+from bot.pipeline import Pipeline
 from bot.policybot import PolicyBot, load_bot, open_index_client
 from bot.query import Query
 from bot.scope import FEATURES, KEYWORD_FEATURES, ScopeEvidence, ScopeModel, ScopeModels
 from bot.search import Search, decisive, examine
 from bot.settings import Settings
 from evals.gold import GoldItem, load_gold
-from ingest.formats import read_document
+from ingest.formats import READERS, read_document
 from ingest.plan import bundled_plan_path
 from ingest.queries import read_queries_text
 from vectorstore.embeddings import make_embeddings
-from vectorstore.library import BUNDLED_ID, build_document
+from vectorstore.library import BUNDLED_ID, build_document, index_file
 
 # owner-dev3…5 tune the rules but are left out here: with them the 1% quantile of the
 # answerable questions falls and the threshold with it, and more out-of-scope questions pass.
@@ -56,6 +62,12 @@ SAFETY_MARGIN = 0.7
 # margin, so that fewer out-of-scope questions pass.
 PLAIN_MAX_FALSE_REFUSALS = 0.03
 PLAIN_SAFETY_MARGIN = 1.0
+# Library dev sets (never a held-out one) and the folders of the documents each is asked of.
+FIXTURES, DOCS = Path("tests/fixtures"), Path("evals/gold/docs")
+LIBRARY_GOLD = ((Path("evals/gold/library-dev.jsonl"), (FIXTURES,)),
+                (Path("evals/gold/library-dev2.jsonl"), (DOCS,)),
+                (Path("evals/gold/library-dev3.jsonl"), (Path("evals/gold/docs-dev3"),)),
+                (Path("evals/gold/library-dev4.jsonl"), (FIXTURES, DOCS)))
 
 
 @dataclass(frozen=True)
@@ -68,11 +80,11 @@ class Examined:
     decisive: bool
 
 
-def searched(bot: PolicyBot, items: list[GoldItem]) -> Iterator[tuple[GoldItem, Query, Search]]:
-    """The single-need questions among the items that the bot searches (no follow-up turns,
-    greetings or questions the router answers), each with its need's query and what search
-    found for it (both ways when the bot's keyword_first is off)."""
-    pipeline = bot.pipeline
+def searched(pipeline: Pipeline, items: list[GoldItem]
+             ) -> Iterator[tuple[GoldItem, Query, Search]]:
+    """The single-need questions among the items that a document's pipeline searches (no
+    follow-up turns, greetings or questions the router answers), each with its need's query and
+    what search found for it (both ways when the bot's keyword_first is off)."""
     for item in items:
         if item.session:
             continue
@@ -86,12 +98,12 @@ def searched(bot: PolicyBot, items: list[GoldItem]) -> Iterator[tuple[GoldItem, 
         yield item, part, examine(pipeline, part, asked_details(needs[0].question, pipeline.year))
 
 
-def examined(bot: PolicyBot, items: list[GoldItem]) -> list[Examined]:
+def examined(pipeline: Pipeline, items: list[GoldItem]) -> list[Examined]:
     """The searched questions among the items, searched both ways."""
-    scope = bot.pipeline.scope
+    scope = pipeline.scope
     return [Examined(scope.evidence(part, found.keyword, found.dense),
                      float(item.coverage != "none"), decisive(part, found.keyword))
-            for item, part, found in searched(bot, items)
+            for item, part, found in searched(pipeline, items)
             if found.measures and not (found.missing and item.coverage == "none")]
 
 
@@ -118,6 +130,20 @@ def calibration_bot(home: Path, samples: bool) -> PolicyBot:
     return load_bot(settings)
 
 
+def library_examined(home: Path, gold: Path, folders: tuple[Path, ...]) -> list[Examined]:
+    """The questions of a library dev set, each asked of its document (one out of scope, of
+    every document), with the folders' documents indexed in home as the office loads them."""
+    settings = Settings(POLICYBOT_HOME=home, POLICYBOT_KEYWORD_FIRST=False)
+    client, embeddings = open_index_client(settings), make_embeddings(settings.embeddings)
+    for path in sorted(p for folder in folders for p in folder.iterdir()):
+        if path.suffix.lower() in READERS:
+            index_file(client, embeddings, path)
+    items = load_gold(gold)
+    return [row for document, pipeline in load_bot(settings).library.pipelines.items()
+            for row in examined(pipeline, [i for i in items
+                                           if i.document == document or i.coverage == "none"])]
+
+
 def refusing(max_false_refusals: float, margin: float) -> Callable[[np.ndarray, np.ndarray],
                                                                     float]:
     """The threshold where max_false_refusals of the answerable questions would be refused,
@@ -139,7 +165,10 @@ def fitted(rows: list[Examined], names: tuple[str, ...],
     from their probabilities and labels; prints how it does on them."""
     x = np.array([r.evidence.vector(names) for r in rows])
     y = np.array([r.label for r in rows])
-    means, scales = x.mean(axis=0), x.std(axis=0) + 1e-9
+    # A signal that never varies among these questions (no decisive one names another
+    # place) is left unscaled.
+    means, spread = x.mean(axis=0), x.std(axis=0)
+    scales = np.where(spread > 1e-6, spread, 1.0)
     w, b = fit((x - means) / scales, y)
 
     def named(values: np.ndarray) -> dict[str, float]:
@@ -164,20 +193,29 @@ def fitted(rows: list[Examined], names: tuple[str, ...],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold", nargs="+", type=Path, default=list(DEFAULT_GOLD))
+    parser.add_argument("--only", choices=["samples", "plain"],
+                        help="refit only the models for documents with sample questions "
+                             "(samples) or without (plain), keeping the others as saved")
     args = parser.parse_args()
     items = [item for path in args.gold for item in load_gold(path)]
     root = Settings().home / "calibration"
-    models = {}
+    models = asdict(ScopeModels.load()) if args.only else {}
     for name, samples, budget, margin in (
             ("samples", True, MAX_FALSE_REFUSALS, SAFETY_MARGIN),
             ("plain", False, PLAIN_MAX_FALSE_REFUSALS, PLAIN_SAFETY_MARGIN)):
+        if args.only and name != args.only:
+            continue
         print(f"-- the plan indexed {'with its sample questions' if samples else 'without them'}")
-        rows = examined(calibration_bot(root / name, samples), items)
+        rows = examined(calibration_bot(root / name, samples).pipeline, items)
+        if not samples:
+            rows += [row for gold, folders in LIBRARY_GOLD
+                     for row in library_examined(root / gold.stem, gold, folders)]
         models[name] = fitted(rows, FEATURES, refusing(budget, margin))
         print("-- the same, keyword signals alone, where keyword search is decisive")
         models[f"{name}_keyword"] = fitted([r for r in rows if r.decisive], KEYWORD_FEATURES,
                                            above_out_of_scope)
-    ScopeModels(**models).save()
+    ScopeModels(**{name: model if isinstance(model, ScopeModel) else ScopeModel(**model)
+                   for name, model in models.items()}).save()
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def main() -> None:
     pipeline = bot.pipeline
     rows = []
     items = [item for path in args.gold for item in load_gold(path)]
-    for item, part, found in searched(bot, items):
+    for item, part, found in searched(pipeline, items):
         if found.measures and found.keyword:
             alone = pipeline.selector.run(part, pipeline.fusion.run([found.keyword, []]))
             expected = set(item.expected_measures)

@@ -4,8 +4,11 @@ The test splits are never used for tuning or calibration; these are the release 
 ``test.jsonl`` holds clean one-line questions, ``owner-test.jsonl`` questions written the way
 owners talk (stories, two needs, lists, slang, English stories, near misses…). A document
 without sample questions is held to its own targets: the bundled plan indexed without them on
-the test split, the three fixture documents (none has any) on ``library-dev.jsonl``, and the
-two documents of ``evals/gold/docs/`` loaded beside the bundled plan on ``library-dev2.jsonl``.
+the test split, the three fixture documents (none has any) on ``library-dev.jsonl``, the two
+documents of ``evals/gold/docs/`` loaded beside the bundled plan on ``library-dev2.jsonl``, and
+the three of ``evals/gold/docs-dev3/`` (a .docx 办法, an .html 通知 page, a .md 清单) beside it
+on ``library-dev3.jsonl``, whose questions near the documents' subjects but outside them must
+be refused.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ LIBRARY_DEV_CITED_HIT = 0.85
 LIBRARY_DEV_FALSE_REFUSALS = 0.06
 LIBRARY_DEV2_CITED_HIT = 0.85
 LIBRARY_DEV2_FALSE_REFUSALS = 0.08
+LIBRARY_DEV3_CITED_HIT = 0.90
+LIBRARY_DEV3_FALSE_REFUSALS = 0.03
+LIBRARY_DEV3_REFUSALS = 0.50
 OWNER_KINDS = ("story", "two_needs", "list", "slang", "english_story", "code_mixed",
                "traditional", "near_miss", "oos", "instruction")
 
@@ -149,3 +155,17 @@ def test_documents_beside_the_bundled_plan_answer_their_dev_questions(
     assert overall["unit_recall"] >= 0.9, overall
     near_misses = metrics([r for r in results if r.coverage_expected == "partial"])
     assert near_misses["partial_accuracy"] >= 0.75, near_misses
+
+
+def test_documents_in_other_formats_refuse_questions_beside_their_subject(
+        home: Path, tmp_path_factory: pytest.TempPathFactory):
+    target = tmp_path_factory.mktemp("formats") / "home"
+    shutil.copytree(home, target)
+    for path in sorted((GOLD / "docs-dev3").iterdir()):
+        index_file(connect(target), make_embeddings(), path)
+    overall = metrics(run_gold(load_bot(Settings(POLICYBOT_HOME=target)),
+                               load_gold(GOLD / "library-dev3.jsonl")))
+    assert overall["cited_hit"] >= LIBRARY_DEV3_CITED_HIT, overall
+    assert overall["unit_recall"] >= 0.9, overall
+    assert overall["false_refusal_rate"] <= LIBRARY_DEV3_FALSE_REFUSALS, overall
+    assert overall["refusal_accuracy"] >= LIBRARY_DEV3_REFUSALS, overall
