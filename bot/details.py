@@ -315,6 +315,12 @@ DETAILS: tuple[Detail, ...] = (
 )
 
 
+# A detail asked in words no pattern above knows (see bot.detail_model): the documents cannot
+# be read for it, so they are taken not to state it.
+UNNAMED = Detail("unnamed", "您所问的具体细节", "the specific detail you asked about",
+                 re.compile("(?!)"), None)
+
+
 # Whether the asker's own kind of business qualifies: "我们是小规模纳税人，能申请留抵退税吗".
 # The plan answers it when its measure names that kind ("对小微企业…"), else it is a rule the
 # plan leaves to the units. A question for the list of what there is ("能享受哪些") is no

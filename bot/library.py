@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer import Citation
+from bot.detail_model import DetailModel
 from bot.documents import DocumentName, DocumentNames
 from bot.pipeline import Pipeline, build_pipeline
 from bot.query import PlanVocabulary, Tokenizer
@@ -150,13 +151,16 @@ class Library:
 def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels,
                   reviewed: Reviewed | None = None,
                   vectors: dict[str, np.ndarray] | None = None,
-                  keyword_first: bool = False) -> Library:
+                  keyword_first: bool = False,
+                  detail_model: DetailModel | None = None) -> Library:
     """A pipeline for each document of the index.
 
     index: the opened library. tokenizer: the shared tokenizer. models: the scope models.
     reviewed: the questions an operator reviewed (none when None); vectors: the unit-length
     passage vector of each sample question among them. keyword_first: skip dense search where
-    the keyword ranking is decisive (see ``bot.search``).
+    the keyword ranking is decisive (see ``bot.search``). detail_model: see
+    :mod:`bot.detail_model`, used for the document it was fitted on (None: details are
+    recognised by their wording alone).
     """
     reviewed = reviewed or Reviewed()
     names = [DocumentName(d.id, d.plan) for d in index.documents.values()]
@@ -165,6 +169,8 @@ def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels
     pipelines = {n.id: build_pipeline(index, n.id, tokenizer, models,
                                       n.label() if several else "",
                                       tuple(v for d, v in vocabularies.items() if d != n.id),
-                                      reviewed.of(n.id), vectors, keyword_first)
+                                      reviewed.of(n.id), vectors, keyword_first,
+                                      detail_model if detail_model
+                                      and detail_model.document == n.id else None)
                  for n in names}
     return Library(index.generation, index, pipelines, DocumentNames(names))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer import AnswerComposer
+from bot.detail_model import DetailModel
 from bot.details import asked_details, without_details
 from bot.followup import FollowUpResolver
 from bot.fusion import ReciprocalRankFusion
@@ -35,6 +36,8 @@ class Pipeline:
     example).
     keyword_first: a need whose keyword ranking is decisive is answered without dense search
     (see ``bot.search``).
+    detail_model: recognises details asked in words no pattern knows (see
+    :mod:`bot.detail_model`); None when there is none for the embedding model.
     """
 
     generation: str
@@ -52,6 +55,7 @@ class Pipeline:
     year: int | None
     reviewed: Reviewed
     keyword_first: bool = False
+    detail_model: DetailModel | None = None
 
 
 def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
@@ -59,7 +63,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
                    others: tuple[PlanVocabulary, ...] = (),
                    reviewed: Reviewed | None = None,
                    vectors: dict[str, np.ndarray] | None = None,
-                   keyword_first: bool = False) -> Pipeline:
+                   keyword_first: bool = False,
+                   detail_model: DetailModel | None = None) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
@@ -70,6 +75,7 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
     answer it). reviewed: what an operator reviewed (see :meth:`Reviewed.of`), none when None.
     vectors: the unit-length passage vector of each of its sample questions.
     keyword_first: skip dense search where the keyword ranking is decisive.
+    detail_model: see :mod:`bot.detail_model`.
     """
     reviewed = reviewed or Reviewed()
     indexed = index.documents[document]
@@ -112,6 +118,7 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
         year=year,
         reviewed=reviewed,
         keyword_first=keyword_first,
+        detail_model=detail_model,
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from chromadb.api import ClientAPI
 
 from bot.answer import Answer, Retrieved, unique
+from bot.detail_model import DetailModel
 from bot.library import Library, build_library
 from bot.outcome import interleave, overall, resting_on
 from bot.pipeline import Pipeline
@@ -66,6 +67,7 @@ class PolicyBot:
         self.keyword_first = keyword_first
         self.tokenizer = Tokenizer(tuple(u.name for u in UNITS))
         self.scope_models = ScopeModels.load()
+        self.detail_model = DetailModel.load(embeddings.spec)
         self.reviewed = Reviewed()
         # Passage vectors of reviewed sample questions, kept across rebuilds: each question is
         # embedded once.
@@ -97,7 +99,8 @@ class PolicyBot:
     def _build(self) -> Library:
         """The library's current documents, with the reviewed questions applied."""
         return build_library(self.open_index(), self.tokenizer, self.scope_models,
-                             self.reviewed, self._vectors, self.keyword_first)
+                             self.reviewed, self._vectors, self.keyword_first,
+                             self.detail_model)
 
     def refresh(self) -> bool:
         """Switch to the library's current documents if any was added, replaced or removed;

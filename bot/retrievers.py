@@ -90,13 +90,17 @@ class DenseRetriever:
         self._measures = [m for m, _ in samples]
         self._vectors = np.stack([v for _, v in samples]) if samples else None
 
+    def vector(self, query: Query) -> np.ndarray:
+        """The embedding of the normalised question (the one run searches with)."""
+        return self.index.query_vector(query.text)
+
     def run(self, query: Query, top_k: int = 10) -> list[Hit]:
         """The top_k measures nearest to the normalised question (a measure is as near as its
         nearest text)."""
         found = self.index.search(query.text, k=top_k, documents=(self.document,))
         best = {m.measure: m.score for m in found}
         if self._vectors is not None:
-            vector = self.index.query_vector(query.text)
+            vector = self.vector(query)
             scores = self._vectors @ (vector / max(float(np.linalg.norm(vector)), 1e-12))
             for measure, score in zip(self._measures, scores.tolist(), strict=True):
                 best[measure] = max(best.get(measure, -1.0), score)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.details import Detail, unstated
+from bot.details import UNNAMED, Detail, unstated
 from bot.pipeline import Pipeline
 from bot.query import Query
 from bot.retrievers import Hit
@@ -93,6 +93,10 @@ def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
     missing = unstated(details, plan.measure(fused[0].measure).text) if measures else None
     if missing and len(measures) == 2 and not unstated(details, plan.measure(measures[1]).text):
         measures, missing = [measures[1], measures[0]], None
+    # A detail asked in words no pattern knows, recognised on the vector dense search used.
+    if (measures and not details and dense_hits and pipeline.detail_model
+            and pipeline.detail_model.asks(pipeline.dense.vector(query))):
+        missing = UNNAMED
     return Search(keyword_hits, dense_hits, fused, measures, missing, scope)
 
 
