@@ -171,6 +171,6 @@ def build_library(index: MeasureIndex, tokenizer: Tokenizer, models: ScopeModels
                                       tuple(v for d, v in vocabularies.items() if d != n.id),
                                       reviewed.of(n.id), vectors, keyword_first,
                                       detail_model if detail_model
-                                      and detail_model.document == n.id else None)
+                                      and detail_model.document == n.id else None, several)
                  for n in names}
     return Library(index.generation, index, pipelines, DocumentNames(names))

@@ -64,7 +64,7 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
                    reviewed: Reviewed | None = None,
                    vectors: dict[str, np.ndarray] | None = None,
                    keyword_first: bool = False,
-                   detail_model: DetailModel | None = None) -> Pipeline:
+                   detail_model: DetailModel | None = None, several: bool = False) -> Pipeline:
     """Assemble the components for one document of the index.
 
     index: the opened library. document: the document's id. tokenizer: the shared tokenizer.
@@ -75,7 +75,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
     answer it). reviewed: what an operator reviewed (see :meth:`Reviewed.of`), none when None.
     vectors: the unit-length passage vector of each of its sample questions.
     keyword_first: skip dense search where the keyword ranking is decisive.
-    detail_model: see :mod:`bot.detail_model`.
+    detail_model: see :mod:`bot.detail_model`. several: other documents are loaded too (the
+    scope model's threshold for several documents applies).
     """
     reviewed = reviewed or Reviewed()
     indexed = index.documents[document]
@@ -110,7 +111,8 @@ def build_pipeline(index: MeasureIndex, document: str, tokenizer: Tokenizer,
         dense=dense,
         fusion=ReciprocalRankFusion(k=10.0, weights=(1.0, 1.0)),
         router=Router(plan, tokenizer, vocabulary),
-        scope=ScopeDetector(tokenizer, keyword.vocabulary, models.model(bool(indexed.queries)),
+        scope=ScopeDetector(tokenizer, keyword.vocabulary,
+                            models.model(bool(indexed.queries), several=several),
                             models.model(bool(indexed.queries), keyword=True), names_topic),
         follow_up=FollowUpResolver(tokenizer, vocabulary),
         selector=CitationSelector(keyword, dense, topic_sections(plan)),

@@ -31,7 +31,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bot.query import Query, Tokenizer
@@ -124,6 +124,9 @@ class ScopeModel:
     threshold: P(in scope) below which to refuse (a keyword model's: below which to search
       both ways).
     means, scales: per-feature standardisation fitted with the weights.
+    several: the threshold when several documents are loaded, None for the same one. Each
+      document decides on its own and a question is answered when any of them takes it, so
+      with more documents more out-of-scope questions would pass at one document's threshold.
     """
 
     weights: dict[str, float]
@@ -131,6 +134,7 @@ class ScopeModel:
     threshold: float
     means: dict[str, float]
     scales: dict[str, float]
+    several: float | None = None
 
     def probability(self, evidence: ScopeEvidence) -> float:
         z = self.bias + sum(w * (getattr(evidence, n) - self.means[n]) / self.scales[n]
@@ -163,12 +167,17 @@ class ScopeModels:
         path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n",
                         encoding="utf-8")
 
-    def model(self, samples: bool, keyword: bool = False) -> ScopeModel:
+    def model(self, samples: bool, keyword: bool = False, several: bool = False
+              ) -> ScopeModel:
         """The model for a document indexed with sample questions (samples) or without, on
-        every signal or on the keyword signals alone (keyword)."""
+        every signal or on the keyword signals alone (keyword), in a library of several
+        documents or of that one alone (several)."""
         if keyword:
             return self.samples_keyword if samples else self.plain_keyword
-        return self.samples if samples else self.plain
+        model = self.samples if samples else self.plain
+        if several and model.several is not None:
+            return replace(model, threshold=model.several)
+        return model
 
 
 class ScopeDetector:

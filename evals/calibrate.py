@@ -62,6 +62,9 @@ SAFETY_MARGIN = 0.7
 # margin, so that fewer out-of-scope questions pass.
 PLAIN_MAX_FALSE_REFUSALS = 0.03
 PLAIN_SAFETY_MARGIN = 1.0
+# With several documents loaded, the threshold for documents without sample questions rises as
+# far as it refuses at most this many more of the library sets' answerable questions.
+SEVERAL_EXTRA_REFUSALS = 0.005
 # Library dev sets (never a held-out one) and the folders of the documents each is asked of.
 FIXTURES, DOCS = Path("tests/fixtures"), Path("evals/gold/docs")
 LIBRARY_GOLD = ((Path("evals/gold/library-dev.jsonl"), (FIXTURES,)),
@@ -144,6 +147,20 @@ def library_examined(home: Path, gold: Path, folders: tuple[Path, ...]) -> list[
                                            if i.document == document or i.coverage == "none"])]
 
 
+def several_threshold(model: ScopeModel, rows: list[Examined]) -> float:
+    """The highest threshold (in steps of 0.01 from the model's own) at which at most
+    SEVERAL_EXTRA_REFUSALS more of the answerable rows are refused than at the model's own."""
+    answerable = np.array([model.probability(r.evidence) for r in rows if r.label == 1])
+    allowed = np.mean(answerable < model.threshold) + SEVERAL_EXTRA_REFUSALS
+    threshold = model.threshold
+    while np.mean(answerable < threshold + 0.01) <= allowed and threshold < 1.0:
+        threshold += 0.01
+    refused = np.mean([model.probability(r.evidence) < threshold for r in rows if r.label == 0])
+    print(f"with several documents: threshold {threshold:.4f}, refusing {refused:.3f} of the "
+          "library sets' out-of-scope questions")
+    return round(float(threshold), 4)
+
+
 def refusing(max_false_refusals: float, margin: float) -> Callable[[np.ndarray, np.ndarray],
                                                                     float]:
     """The threshold where max_false_refusals of the answerable questions would be refused,
@@ -207,10 +224,14 @@ def main() -> None:
             continue
         print(f"-- the plan indexed {'with its sample questions' if samples else 'without them'}")
         rows = examined(calibration_bot(root / name, samples).pipeline, items)
-        if not samples:
-            rows += [row for gold, folders in LIBRARY_GOLD
-                     for row in library_examined(root / gold.stem, gold, folders)]
-        models[name] = fitted(rows, FEATURES, refusing(budget, margin))
+        library = [] if samples else [row for gold, folders in LIBRARY_GOLD
+                                      for row in library_examined(root / gold.stem, gold,
+                                                                  folders)]
+        models[name] = fitted(rows + library, FEATURES, refusing(budget, margin))
+        if library:
+            # Each library set loads several documents.
+            models[name].several = several_threshold(models[name], library)
+        rows += library
         print("-- the same, keyword signals alone, where keyword search is decisive")
         models[f"{name}_keyword"] = fitted([r for r in rows if r.decisive], KEYWORD_FEATURES,
                                            above_out_of_scope)
