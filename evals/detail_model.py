@@ -31,8 +31,8 @@ from vectorstore.library import BUNDLED_ID
 
 DEV_GOLD = tuple(Path("evals/gold") / f"{name}.jsonl" for name in (
     "dev", "calibration", "owner-dev", "owner-dev2", "owner-dev3", "owner-dev4", "owner-dev5",
-    "owner-dev6", "owner-dev7", "owner-dev8", "owner-dev9", "owner-dev10", "owner-dev11", "owner-dev12",
-    "owner-holdout4"))
+    "owner-dev6", "owner-dev7", "owner-dev8", "owner-dev9", "owner-dev10", "owner-dev11",
+    "owner-dev12", "owner-holdout4"))
 MAX_FALSE_ALARMS = 0.0075
 L2 = 0.05
 
