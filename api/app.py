@@ -106,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.questions = QuestionLog(database, settings.question_retention_days)
     app.state.feedback = FeedbackStore(database)
     app.state.annotations = Annotations(database)
-    app.state.recorder = Recorder(app.state.questions, metrics.questions_unlogged.inc)
+    app.state.recorder = Recorder(app.state.questions, metrics.questions_unlogged.inc,
+                                  settings.write_pause_seconds)
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="docs-static")
 

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     answer_threads: int = Field(3, ge=1, validation_alias="POLICYBOT_ANSWER_THREADS",
                                 description="Questions one worker answers at once; more wait "
                                             "their turn")
+    # Each answer queues its turn and its log row for a writer thread; waking that thread for
+    # every answer took a core and the GIL from the answering threads (the busiest lines of a
+    # loaded server's profile), so under load each writer waits this long between writes.
+    write_pause_seconds: float = Field(0.1, ge=0, validation_alias="POLICYBOT_WRITE_PAUSE",
+                                       description="Seconds the conversation store and the "
+                                                   "question log gather rows after each write; "
+                                                   "0 writes each answer's as soon as it is "
+                                                   "given")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
                                     description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")
