@@ -27,7 +27,6 @@ class AnswerQueue:
     """
 
     def __init__(self, at_once: int | None) -> None:
-        self.at_once = at_once
         self._limiter = anyio.CapacityLimiter(at_once) if at_once else None
 
     async def run(self, call: Callable[..., T], *args: object) -> T:
