@@ -20,6 +20,7 @@ from api.admin import page as admin_page
 from api.admin import routes as admin
 from api.admin.ingests import Ingests
 from api.admin.sync import ReviewSync
+from api.answering import AnswerQueue
 from api.db.annotations import Annotations
 from api.db.database import Database, DatabaseUnavailable
 from api.db.feedback import FeedbackStore
@@ -62,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upkeep = Upkeep(app.state.database, app.state.questions)
         upkeep.start()
         app.state.recorder.start()
+        # Made here, in the event loop, as its waiting is the loop's.
+        app.state.answers = AnswerQueue(settings.answer_threads if settings.queue_in_loop
+                                        else None)
         try:
             load_app_bot(app)
         except IndexNotBuilt as exc:
@@ -106,7 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.questions = QuestionLog(database, settings.question_retention_days)
     app.state.feedback = FeedbackStore(database)
     app.state.annotations = Annotations(database)
-    app.state.recorder = Recorder(app.state.questions, metrics.questions_unlogged.inc)
+    app.state.recorder = Recorder(app.state.questions, metrics.questions_unlogged.inc,
+                                  settings.write_pause_seconds)
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
               name="docs-static")
 

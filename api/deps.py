@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.answering import AnswerQueue
 from api.db.annotations import Annotations
 from api.db.feedback import FeedbackStore
 from api.db.questions import QuestionLog
@@ -50,6 +51,11 @@ async def get_bot(request: Request) -> PolicyBot:
         return await run_in_threadpool(load_app_bot, request.app)
     except IndexNotBuilt as exc:
         raise HTTPException(503, str(exc)) from exc
+
+
+async def get_answers(request: Request) -> AnswerQueue:
+    """Where questions wait their turn (see api.answering)."""
+    return request.app.state.answers
 
 
 async def get_feedback_store(request: Request) -> FeedbackStore:

@@ -56,7 +56,8 @@ def open_sessions(settings: Settings, link: RedisLink | None = None) -> SessionS
     settings: the app's settings. link: the process's Redis link, when it has one already.
     """
     if not settings.redis_url:
-        return Sessions(settings.home / "sessions.sqlite3", settings.session_ttl_seconds)
+        return Sessions(settings.home / "sessions.sqlite3", settings.session_ttl_seconds,
+                        settings.write_pause_seconds)
     return RedisSessions(link or RedisLink(settings.redis_url), settings.session_ttl_seconds)
 
 
@@ -65,13 +66,16 @@ class Sessions:
 
     Turns are written by a thread of their own, many in one transaction under load, so that
     no answer waits for the file; until a turn is written this store answers from memory, and
-    other connections (the server's other workers) see it once it is, within milliseconds.
+    other connections (the server's other workers) see it once it is, within write_pause
+    seconds.
 
     path: SQLite file (created if missing).
     ttl_seconds: how long a conversation stays open.
+    write_pause: the writer's pause after each write (see :class:`bot.writer.BatchWriter`).
     """
 
-    def __init__(self, path: Path, ttl_seconds: float = 3600.0) -> None:
+    def __init__(self, path: Path, ttl_seconds: float = 3600.0,
+                 write_pause: float = 0.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.ttl_seconds = ttl_seconds
         self._lock = threading.Lock()  # the connection's, shared by readers and the writer
@@ -90,8 +94,8 @@ class Sessions:
         # Turns recorded but not yet written, with when: what last() reads first.
         self._pending: dict[str, tuple[Turn, float]] = {}
         self._pending_lock = threading.Lock()
-        self._writer: BatchWriter[tuple[str, Turn, float]] = BatchWriter(self._write,
-                                                                          "sessions")
+        self._writer: BatchWriter[tuple[str, Turn, float]] = BatchWriter(
+            self._write, "sessions", pause=write_pause)
         self._writer.start()
 
     def last(self, session_id: str) -> Turn | None:

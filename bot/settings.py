@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     answer_threads: int = Field(3, ge=1, validation_alias="POLICYBOT_ANSWER_THREADS",
                                 description="Questions one worker answers at once; more wait "
                                             "their turn")
+    # Waiting in a worker thread, a question took the thread and a hand-over between threads
+    # when its turn came; in the event loop it takes neither, and turns go in arrival order.
+    queue_in_loop: bool = Field(True, validation_alias="POLICYBOT_QUEUE_IN_LOOP",
+                                description="Questions to /api/v1/ask wait their turn in the "
+                                            "event loop; 0: each in a worker thread of its "
+                                            "own")
+    # Each answer queues its turn and its log row for a writer thread; waking that thread for
+    # every answer took a core and the GIL from the answering threads (the busiest lines of a
+    # loaded server's profile), so under load each writer waits this long between writes.
+    write_pause_seconds: float = Field(0.1, ge=0, validation_alias="POLICYBOT_WRITE_PAUSE",
+                                       description="Seconds the conversation store and the "
+                                                   "question log gather rows after each write; "
+                                                   "0 writes each answer's as soon as it is "
+                                                   "given")
     chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST",
                                     description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, validation_alias="CHROMA_PORT")

@@ -19,12 +19,14 @@ from vectorstore.library import BUNDLED_ID
 StoreFactory = Callable[..., SessionStore]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "sqlite, pausing", "redis"])
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     """Opens stores over one backing (file or Redis), each with its own connection, as
-    workers and replicas have."""
-    if request.param == "sqlite":
-        return lambda ttl_seconds=3600.0: Sessions(tmp_path / "s.sqlite3", ttl_seconds)
+    workers and replicas have. "pausing": its writer pauses far longer than flush() waits
+    after each write (flush() cuts the pause short; reads come from memory meanwhile)."""
+    if request.param.startswith("sqlite"):
+        pause = 600.0 if request.param.endswith("pausing") else 0.0
+        return lambda ttl_seconds=3600.0: Sessions(tmp_path / "s.sqlite3", ttl_seconds, pause)
     url = request.getfixturevalue("redis_db").url
     return lambda ttl_seconds=3600.0: RedisSessions(RedisLink(url), ttl_seconds)
 

@@ -1,5 +1,6 @@
 """The batch writer behind the session store and the question log: every item put is written,
-in order, many at once while the writer is busy, and what is queued at shutdown too."""
+in order, many at once while the writer is busy or pausing after a write, and what is queued at
+shutdown too."""
 
 from __future__ import annotations
 
@@ -91,3 +92,19 @@ def test_a_failed_write_loses_its_batch_only():
     writer.put(4)
     writer.close()
     assert target.items() == [0, 1, 2, 4] and lost == [1]
+
+
+def test_items_put_during_the_pause_after_a_write_go_in_the_next_batch():
+    target = Target()
+    # A pause far longer than flush() waits: flush() returns True only if it cuts it short.
+    writer = BatchWriter(target.write, "test", pause=600)
+    writer.start()
+    writer.put(0)
+    assert target.started.wait(10)  # after a quiet spell the first item is written at once
+    assert all(writer.put(i) for i in range(1, 50))
+    assert writer.flush()
+    assert target.batches == [[0], list(range(1, 50))]
+    writer.put(50)
+    writer.close()
+    assert target.items() == list(range(51))
+    assert not writer._thread.is_alive()  # close() did not wait out the pause either

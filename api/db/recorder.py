@@ -19,12 +19,15 @@ class Recorder:
     questions: the question log.
     on_lost: called with the number of questions that could not be logged (e.g. a metrics
       counter's inc).
+    pause: the writer's pause after each write (see :class:`bot.writer.BatchWriter`).
     """
 
-    def __init__(self, questions: QuestionLog, on_lost: Callable[[int], None]) -> None:
+    def __init__(self, questions: QuestionLog, on_lost: Callable[[int], None],
+                 pause: float = 0.0) -> None:
         self.questions = questions
         self.on_lost = on_lost
-        self._writer: BatchWriter[Question] = BatchWriter(self._write, "question-log", on_lost)
+        self._writer: BatchWriter[Question] = BatchWriter(self._write, "question-log", on_lost,
+                                                          pause=pause)
 
     def start(self) -> None:
         self._writer.start()

@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
+from api.answering import AnswerQueue
 from api.db.recorder import Recorder
-from api.deps import get_bot, get_recorder
+from api.deps import get_answers, get_bot, get_recorder
 from api.fields import Text
 from bot.answer import Answer
 from bot.policybot import PolicyBot
@@ -35,7 +35,8 @@ class AskRequest(BaseModel):
 
 @router.post("/ask", response_model=Answer)
 async def ask(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)],
-              recorder: Annotated[Recorder, Depends(get_recorder)]) -> Answer:
+              recorder: Annotated[Recorder, Depends(get_recorder)],
+              answers: Annotated[AnswerQueue, Depends(get_answers)]) -> Answer:
     """Answer a question from the plan. ``coverage`` says how far the plan answers it:
     ``answered`` (``citations`` are the measures the answer rests on), ``partial`` (the plan has
     the topic but not the detail asked, e.g. a fee or an address: ``citations`` is empty and
@@ -44,6 +45,6 @@ async def ask(body: AskRequest, bot: Annotated[PolicyBot, Depends(get_bot)],
     question is a 422."""
     # Only the bot's work goes to a worker thread (it may embed the question, tens of ms of
     # CPU); FastAPI would also check a plain function's return value in one, a second round trip.
-    answer = await run_in_threadpool(bot.ask, body.question, body.session_id, body.documents)
+    answer = await answers.run(bot.ask, body.question, body.session_id, body.documents)
     recorder.record(body.channel, body.question, answer)
     return answer

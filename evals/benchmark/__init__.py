@@ -25,10 +25,14 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # Questions that are in no gold set: they load jieba, the model and the caches before timing.
 WARM_UP = ("你好", "What can you do?", "区税务局负责哪些措施？", "第1条", "营商环境是什么")
 # The paths compared, by the settings that choose them: the search through Chroma's HNSW index
-# (POLICYBOT_FAST=0), every question embedded (POLICYBOT_KEYWORD_FIRST=0), and the current one.
+# (POLICYBOT_FAST=0), every question embedded (POLICYBOT_KEYWORD_FIRST=0), each question waiting
+# its turn in a worker thread and each answer's rows written at once (POLICYBOT_QUEUE_IN_LOOP=0,
+# POLICYBOT_WRITE_PAUSE=0), and the current one. Each earlier path is the code as it was.
 CURRENT = "current path"
+THREADS_WAIT = {"POLICYBOT_QUEUE_IN_LOOP": "0", "POLICYBOT_WRITE_PAUSE": "0"}
 PATHS = {
-    "earlier path": {"POLICYBOT_FAST": "0", "POLICYBOT_KEYWORD_FIRST": "0"},
-    "always embedded": {"POLICYBOT_FAST": "1", "POLICYBOT_KEYWORD_FIRST": "0"},
+    "earlier path": {"POLICYBOT_FAST": "0", "POLICYBOT_KEYWORD_FIRST": "0", **THREADS_WAIT},
+    "always embedded": {"POLICYBOT_FAST": "1", "POLICYBOT_KEYWORD_FIRST": "0", **THREADS_WAIT},
+    "waits in threads": {"POLICYBOT_FAST": "1", "POLICYBOT_KEYWORD_FIRST": "1", **THREADS_WAIT},
     CURRENT: {"POLICYBOT_FAST": "1", "POLICYBOT_KEYWORD_FIRST": "1"},
 }

@@ -100,9 +100,13 @@ def markdown(report: Report) -> str:
         "`POLICYBOT_RATE_LIMIT=0`. The bot keeps recent query vectors, so a question asked "
         "again skips the embedding: figures are given for repeated questions and for questions "
         "it has not seen. The earlier paths (`POLICYBOT_FAST=0`: search through Chroma's HNSW "
-        "index; `POLICYBOT_KEYWORD_FIRST=0`: every searched question embedded) and the current "
-        "one (the vectors searched in memory, a decisive keyword match answered without "
-        "embedding) are measured in the same run, taking turns: on a "
+        "index; `POLICYBOT_KEYWORD_FIRST=0`: every searched question embedded; "
+        "`POLICYBOT_QUEUE_IN_LOOP=0` and `POLICYBOT_WRITE_PAUSE=0`: each question waiting its "
+        "turn in a worker thread of its own, each answer's conversation turn and log row "
+        "written as soon as it is given) and the current one (the vectors searched in memory, "
+        "a decisive keyword match answered without embedding, questions waiting their turn in "
+        "the event loop, the rows of many answers written together) are measured in the same "
+        "run, taking turns: on a "
         "machine shared with other work, their ratios mean more than absolute figures, and "
         "the server's CPU time a response more than its wall time.",
         "",
