@@ -29,8 +29,8 @@ class Hit:
 
 
 class BM25Retriever:
-    """Okapi BM25 over jieba tokens of each measure, its section title, its units and its
-    sample questions.
+    """Okapi BM25 over jieba tokens of each measure, its section's title and introduction, its
+    units and its sample questions.
 
     plan: the plan whose measures are searched.
     tokenizer: the shared domain tokenizer.
@@ -43,7 +43,7 @@ class BM25Retriever:
         self.numbers = [m.number for m in plan.measures]
         queries = queries or {}
         corpus = [
-            tokenizer.tokens(" ".join([plan.section(m.section).title, m.text,
+            tokenizer.tokens(" ".join([*section_words(plan, m.section), m.text,
                                        *m.responsible_units,
                                        *(queries[m.number].all() if m.number in queries else ())]))
             for m in plan.measures
@@ -73,6 +73,14 @@ class BM25Retriever:
                 column = self._columns[token] = self._bm25.get_scores([token])
             total += column
         return total
+
+
+def section_words(plan: Plan, number: int) -> tuple[str, str]:
+    """A section's title and introduction: they name the topic its measures share, in words a
+    measure may not repeat ("一网通办" in the introduction of the online-services measures), so
+    a question on the topic, a list above all, finds each of them."""
+    section = plan.section(number)
+    return section.title, section.intro
 
 
 class DenseRetriever:
