@@ -68,6 +68,9 @@ ASKS = re.compile(
 # to answer ("要什么材料一次说不清"), is part of the story.
 REPORTED = re.compile(r"(?<![请想求再便要来])(?:问|催)(?:我|他|她)(?!们)|"
                       r"(?:说|讲|写)不(?:清|明白)|没(?:说|讲|写)(?:清|明白)")
+# Question words in a statement: "没什么用" (of little use), "不怎么样" (not good); "有没有什么"
+# still asks.
+UNASKED = re.compile(r"(?<!有)没有?(?:什么|啥)|不怎么")
 # An alternative ("还是…", "或者…") goes on with the question before it.
 ALTERNATIVE = re.compile(r"^\W*(?:还是|或者|或是|要么|or\b)", re.IGNORECASE)
 
@@ -176,7 +179,7 @@ def goes_on_about(earlier: Need, later: Need, specific: Callable[[str], set[str]
 def asks(clause: str) -> bool:
     """Whether a clause asks something of the documents (not a question reported in the
     story)."""
-    return bool(ASKS.search(clause)) and not REPORTED.search(clause)
+    return bool(ASKS.search(UNASKED.sub("", clause))) and not REPORTED.search(clause)
 
 
 def strip_instructions(text: str) -> tuple[str, bool]:

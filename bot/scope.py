@@ -64,6 +64,14 @@ NOT_OURS = re.compile(
     r"translate (?:this|it|the following)",
     re.IGNORECASE)
 
+# A wrong done to the asker, not one asked for: "商品图被同行盗用", "公章被人伪造了", "our
+# logo was forged". The owner is the victim and asks what a document may well answer. (Only
+# the passive tells it: "帮我伪造我们的公章" asks for the wrong, whoever's seal it is; and
+# "不被查出来虚开" asks how not to be caught.)
+SUFFERED = re.compile(r"(?<![不别免])被[^，,。.？?！!；;]{0,6}$|"
+                      r"\b(?:was|were|been|being|got|get) $",
+                      re.IGNORECASE)
+
 # Asking what happens to those who break the rules is asking what a document provides (追回,
 # 取消资格…), not for help breaking them: "骗取补贴会怎样" is answered, "教我骗取补贴" is not.
 CONSEQUENCES = re.compile(
@@ -221,10 +229,12 @@ class ScopeDetector:
         return bool(SMALL_TALK.match(query.text.strip()))
 
     def is_not_ours(self, query: Query) -> bool:
-        """True for a message asking what no document answers (see NOT_OURS) and not what
-        the consequences are; checked on the whole message, since the rest of it only says
-        more about that request."""
-        return bool(NOT_OURS.search(query.text)) and not CONSEQUENCES.search(query.text)
+        """True for a message asking what no document answers (see NOT_OURS), unless it was
+        done to the asker (SUFFERED) or it asks what the consequences are; checked on the whole
+        message, since the rest of it only says more about that request."""
+        asked = [m for m in NOT_OURS.finditer(query.text)
+                 if not SUFFERED.search(query.text[:m.start()])]
+        return bool(asked) and not CONSEQUENCES.search(query.text)
 
     def run(self, query: Query, keyword_hits: list[Hit],
             dense_hits: list[Hit]) -> ScopeDecision:

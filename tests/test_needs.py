@@ -114,3 +114,10 @@ def test_a_question_someone_failed_to_answer_is_part_of_the_story(split):
     needs, _ = split("窗口的人要什么材料一次说不清，害我跑了三趟。哪里能给他打差评？")
     assert all("材料" not in need.question for need in needs)
     assert any("差评" in need.question for need in needs)
+
+
+def test_a_question_word_in_a_statement_asks_nothing(split):
+    needs, _ = split("商品图经常被同行盗用，找平台投诉也没啥用。"
+                     "区里针对电商的知识产权保护有没有什么指引？")
+    assert len(needs) == 1 and "指引" in needs[0].question
+    assert "投诉" not in needs[0].question
