@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -55,6 +56,6 @@ class DetailModel:
         """True when the need whose query vector this is asks a detail."""
         return float(np.dot(self._weights, vector)) + self.bias > self.threshold
 
-    @property
+    @cached_property
     def _weights(self) -> np.ndarray:
         return np.asarray(self.weights, dtype=np.float32)
