@@ -303,11 +303,13 @@ DETAILS: tuple[Detail, ...] = (
         r"how soon|how quickly|by when|when (?:are|do)\b|turnaround|processing time"), DURATION),
     COUNT_DETAIL := Detail("count", "具体数字", "the figure asked for", pattern(
         # "哪几个部门" asks who and "几个朋友" tells a story: 几 asks a figure only after a
-        # verb of having or needing, or right before the question ends.
-        # (多少有点用 is "somewhat", no figure asked.)
-        "多少(?!钱|元|有点|有些|也|都|沾|懂)|比例|百分之|名额|配额",
+        # verb of having or needing, or right before the question ends; "这几个", "把几项一起查"
+        # are "these few", "several at once". (多少有点用 is "somewhat", no figure asked; "比例
+        # 是不是会低一点" asks which way a share goes, not the share.)
+        "多少(?!钱|元|有点|有些|也|都|沾|懂)|百分之|名额|配额",
+        r"比例(?![^，,。？?]{0,6}(?:低|高|降|升|提|减|增))",
         "(?:共|一共|总共)几(?:个|项|次|家|条|成|种|类)",
-        "(?<![哪好])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
+        "(?<![哪好把这那])几(?:个|项|次|家|条|成|种|类)[^，,。.；;]{0,8}[?？]",
         "how many|what percentage|what share",
         "成功率|通过率|获批率|success rate|approval rate",
         "(?:一年|每年|每月|一个月|每季度)[^，,。？?]{0,4}几(?:次|场|回|趟)",

@@ -19,6 +19,8 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("承诺书的模板在哪下载", ["forms"]),
     ("什么样的企业能申请人才补贴", ["eligibility"]),
     ("营业执照几天能拿到", ["duration"]),
+    ("信用好的企业抽查比例是多少", ["count"]),
+    ("联合抽查一次查几项？", ["count"]),
     ("2024年有什么新政策", ["later"]),
     ("What is the fee for a work permit?", ["fee"]),
     ("Is there a 2025 version of the talent policy?", ["later"]),
@@ -94,6 +96,8 @@ def test_details_asked(question, expected):
     "官网上有营商环境专栏吗",                  # whether the site has it, not its address
     "Is there anyone who can help me fill in the forms online?",  # help, not the form
     "We'd like a contact person for our building, is there one?",  # whether, not who
+    "信用好的企业被抽查的比例是不是会低一点？",  # which way the share goes, not the share
+    "联合抽查是不是能进一次门把几项一起查了？",  # several at once, not how many
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
