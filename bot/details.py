@@ -176,7 +176,10 @@ DETAILS: tuple[Detail, ...] = (
         # A person, not a unit ("具体找金融办哪位").
         "找[^。？?，,]{0,6}哪位|哪位(?:[?？]|$)|哪个科室",
         "(?:怎么|如何|咋|去哪)联系|联系(?:方式|谁|哪位)|是哪位|哪位(?:老师|同志|负责|对接)",
-        r"\baddress\b|phone|hotline|telephone|website (?:address|link)",
+        # A registered or registration address is where a company is registered, a topic,
+        # not a contact asked for.
+        r"(?<!registration )(?<!registered )(?<!business )\baddress\b|phone|hotline|telephone|"
+        r"website (?:address|link)",
         r"(?:what|which)(?:'s| is| are)? the (?:website|url|web address|phone|number|hotline)|"
         r"\burl\b|e-?mail|which floor|"
         r"who is the contact|download (?:link|the app)",

@@ -98,6 +98,7 @@ def test_details_asked(question, expected):
     "We'd like a contact person for our building, is there one?",  # whether, not who
     "信用好的企业被抽查的比例是不是会低一点？",  # which way the share goes, not the share
     "联合抽查是不是能进一次门把几项一起查了？",  # several at once, not how many
+    "Can we register at a park's centralized registration address?",  # a topic, not a contact
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
