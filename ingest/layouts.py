@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from ingest.metadata import KINDS, is_org_line, signing_date
-from ingest.notes import is_note_line, note_complete, note_start
+from ingest.notes import NOTE_KEY_BRACKET_RE, is_note_line, note_complete, note_start
 
 
 class PlanFormatError(ValueError):
@@ -163,7 +163,7 @@ def detect_layout(lines: list[str]) -> Layout:
     if styles is ARTICLE_STYLES:
         measure = ARTICLE.rank
     else:
-        measure = notes.most_common(1)[0][0] if notes else deepest_rank(marks)
+        measure = notes.most_common(1)[0][0] if notes else deepest_rank(lines, marks)
     above = [m.style for _, m in marks if m.style.rank < measure]
     ranks = sorted({s.rank for s in above})
     if ranks and (len(ranks) > 1 or next(s for s in above if s.rank == ranks[0]).part_like):
@@ -184,17 +184,27 @@ def noted_ranks(lines: list[str], marks: list[tuple[int, Marker]]) -> Counter[in
     return found
 
 
-def deepest_rank(marks: list[tuple[int, Marker]]) -> int:
-    """The measures' rank in a document without notes: the deepest, unless it is sub-points."""
+def deepest_rank(lines: list[str], marks: list[tuple[int, Marker]]) -> int:
+    """The measures' rank in a document without notes: the deepest, unless it is sub-points.
+
+    They are sub-points when there are fewer of them than childless items of the rank above,
+    or when some items above have none and every run of them is announced by a colon closing
+    the item above (具体包括：, 给予以下扶持：), which a heading does not end with.
+    """
     ranks = sorted({m.style.rank for _, m in marks})
     deepest = ranks[-1]
     if len(ranks) == 1:
         return deepest
     upper = ranks[-2]
-    sequence = [m.style.rank for _, m in marks if m.style.rank in (upper, deepest)]
-    childless = sum(1 for rank, after in zip(sequence, [*sequence[1:], None], strict=True)
-                    if rank == upper and after != deepest)
-    return deepest if sequence.count(deepest) >= childless else upper
+    sequence = [(i, m.style.rank) for i, m in marks if m.style.rank in (upper, deepest)]
+    pairs = list(zip(sequence, [*sequence[1:], (None, None)], strict=True))
+    childless = sum(1 for (_, rank), (_, after) in pairs if rank == upper and after != deepest)
+    runs = [after for (_, rank), (after, after_rank) in pairs
+            if rank == upper and after_rank == deepest]
+    announced = all(lines[i - 1].endswith("：") for i in runs)
+    if childless and announced:
+        return upper
+    return deepest if sum(1 for _, r in sequence if r == deepest) >= childless else upper
 
 
 HALF_TO_FULL = {"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"}
@@ -224,13 +234,34 @@ def repair(line: str) -> str:
     line = re.sub(rf"(?<=[{CJK}，。：；、“”（）])\s+|\s+(?=[{CJK}，。：；、“”（）])", "", line)
     # "（责\n\n责任单位" : the first half of the word was printed twice across the page break.
     line = re.sub(r"（(责)+责任单位", "（责任单位", line)
+    # 【责任单位】A is the key in a bracket of its own, without colon: 责任单位：A.
+    line = NOTE_KEY_BRACKET_RE.sub(r"\1：", line)
     return line.strip()
 
 
 def document_lines(text: str) -> list[str]:
-    """The repaired non-empty lines of a document, without page numbers."""
-    return [repair(line) for line in text.splitlines()
-            if line.strip() and not PAGE_NUMBER_RE.match(line.strip())]
+    """The repaired non-empty lines of a document, without page numbers and running headers.
+
+    A running header is a line that comes right after a page number and repeats a line seen
+    before it (the 文号 or the title printed atop every page); notes and numbered lines, which
+    may well repeat, are never taken for one.
+    """
+    lines: list[str] = []
+    seen: set[str] = set()
+    after_page = False
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        if PAGE_NUMBER_RE.match(raw.strip()):
+            after_page = True
+            continue
+        line = repair(raw)
+        if not (after_page and line in seen and not is_note_line(line)
+                and not find_marker(line, ALL_STYLES)):
+            lines.append(line)
+            after_page = False
+        seen.add(line)
+    return lines
 
 
 def complete(paragraph: str) -> bool:
