@@ -1,7 +1,7 @@
 """Document files as text: .txt, .md, .docx, .pdf (with a text layer), .html.
 
-Each reader returns the document's text with one paragraph (or table cell, or heading) a
-line, which is what :func:`ingest.plan.parse_plan` reads. The libraries are imported by the
+Each reader returns the document's text with one paragraph (or table cell, or heading, or row
+of a table of measures) a line, which is what :func:`ingest.plan.parse_plan` reads. The libraries are imported by the
 reader that needs them, so loading a plain-text plan (what the server does) imports none.
 """
 
@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+
+from ingest.notes import HELP_KEYS, LEAD_KEYS, SOLE_KEYS
+
+NOTE_KEYS = LEAD_KEYS + SOLE_KEYS + HELP_KEYS
 
 
 class DocumentError(ValueError):
@@ -58,13 +62,45 @@ def read_docx(path: Path) -> str:
     lines: list[str] = []
     for item in docx.Document(str(path)).iter_inner_content():
         if isinstance(item, Table):
+            rows = []
             for row in item.rows:
                 # A merged cell is returned once for every grid column it spans.
                 cells = [cell.text for cell in row.cells]
-                lines += [t for i, t in enumerate(cells) if i == 0 or t != cells[i - 1]]
+                rows.append([t for i, t in enumerate(cells) if i == 0 or t != cells[i - 1]])
+            lines += table_lines(rows)
         else:
             lines.append(item.text)
     return "\n".join(lines)
+
+
+SERIAL_HEADERS = ("序号", "编号")
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table as lines: one a cell, except in a table of measures.
+
+    A table of measures has 序号 over its first column: each numbered row becomes the
+    paragraph ``N．content（完成时限：…）（责任单位：…）``, the first other column being the
+    content, a column headed by a note key (责任单位, 牵头单位…) its note, any other column a
+    bracketed remark; a row that is not numbered (a heading across the table) stays as it is.
+    rows: the cells of each row, merged cells once.
+    """
+    header = [re.sub(r"\s+", "", cell) for cell in rows[0]] if rows else []
+    if not header or header[0] not in SERIAL_HEADERS:
+        return [cell for row in rows for cell in row]
+    lines = []
+    for row in rows[1:]:
+        serial = row[0].strip()
+        if not serial.isdigit() or len(row) != len(header):
+            lines += row
+            continue
+        content, *others = zip(header[1:], (cell.strip() for cell in row[1:]), strict=True)
+        remarks = "".join(f"（{key}：{cell}）" for key, cell in others
+                          if cell and key not in NOTE_KEYS)
+        notes = "".join(f"（{key}：{cell}）" for key, cell in others
+                        if cell and key in NOTE_KEYS)
+        lines.append(f"{serial}．{content[1]}{remarks}{notes}")
+    return lines
 
 
 def read_pdf(path: Path) -> str:
@@ -96,11 +132,16 @@ def read_html(path: Path) -> str:
     return "\n".join(line.strip() for line in lines if line.strip())
 
 
-def html_lines(node, lines: list[str]) -> None:
+def html_lines(node, lines: list[str], lists: int = 0) -> None:
     """Append the text under node to lines, starting a new line at each block element.
 
+    An item of an ordered list starts with its number, which the browser shows but the text
+    lacks: ``1.`` in an outer list, ``（1）`` in a list inside an item.
     node: a selectolax node. lines: the lines so far; the last one is being written.
+    lists: how many ordered lists node is inside (itself included).
     """
+    start = (node.attributes.get("start") or "1") if node.tag == "ol" else ""
+    number = int(start) if start.isdigit() else 1
     for child in node.iter(include_text=True):
         if child.is_text_node:
             # Whitespace in HTML source is layout, not text.
@@ -111,7 +152,10 @@ def html_lines(node, lines: list[str]) -> None:
             block = child.tag in BLOCK_TAGS
             if block:
                 lines.append("")
-            html_lines(child, lines)
+            if child.tag == "li" and node.tag == "ol":
+                lines[-1] = f"{number}." if lists == 1 else f"（{number}）"
+                number += 1
+            html_lines(child, lines, lists + (child.tag == "ol"))
             if block:
                 lines.append("")
 

@@ -20,8 +20,11 @@ ORG_RE = re.compile(r"^[\u3400-\u9fff（）]{2,40}"
 # Bracket forms vary (〔〕, [], ［］, （）); the number is given back with 〔〕. A rule often
 # gives it in brackets under its title, with the date it was issued
 # (（云湾府办规〔2024〕3号　2024年3月18日印发）).
-DOC_NUMBER_RE = re.compile(r"^[（(]?([\u3400-\u9fff]{1,12})[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
+# A web page gives both as labelled fields (发文字号：…　成文日期：…).
+DOC_NUMBER_RE = re.compile(r"^(?:(?:发文字号|文号)：)?[（(]?([\u3400-\u9fff]{1,12})"
+                           r"[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
 NUMBER_DATE_RE = re.compile(rf"号\s*(?P<date>{DATE})(?:印发|发布|公布)?[）)]?$")
+DATE_LABELS = ("成文日期", "印发日期", "发文日期", "发布日期")
 KINDS = "办法|措施|方案|通知|规定|细则|意见|决定|条例|规则|计划|指引|指南|公告|通告|政策"
 TITLE_LINE_RE = re.compile(rf"^[^。，；：！？]{{2,60}}(?:{KINDS})$")
 ISSUED_TITLE_RE = re.compile(r"印发《(.+?)》")
@@ -68,7 +71,7 @@ def read_metadata(head: list[str], lines: list[str]) -> Metadata:
     signed = next((i for i, line in enumerate(lines) if signing_date(line)), None)
     dated = NUMBER_DATE_RE.search(numbered)
     date = (signing_date(lines[signed]) if signed is not None
-            else dated["date"] if dated else "")
+            else dated["date"] if dated else labelled_date(head))
     if signed is not None:
         issuers = issuers_of(lines, signed)
     else:
@@ -87,6 +90,15 @@ def signing_date(line: str) -> str:
     if not match or (match["org"] and not ORG_RE.match(match["org"])):
         return ""
     return match["date"]
+
+
+def labelled_date(head: list[str]) -> str:
+    """The date of a labelled field (成文日期：2024年4月15日), the signing date first; or ""."""
+    joined = "".join(head)
+    for key in DATE_LABELS:
+        if match := re.search(rf"{key}：({DATE})", joined):
+            return match[1]
+    return ""
 
 
 def is_org_line(line: str) -> bool:
