@@ -6,6 +6,8 @@ document uses some of them; :func:`detect_layout` decides which style numbers th
 
 1. Articles: when a line starts with 第一条, the articles are the measures, chapters group them
    into parts and 第一节 into sections; any other numbering is text inside an article.
+   Questions: likewise, in a 政策问答 the questions (问：…, numbered in order) are the measures,
+   with their answers (答：…); 一、 and （一） group them, 1. and （1） are text of an answer.
 2. Responsibility notes: otherwise, when the document names 责任单位/牵头单位 after its items,
    the style of the items that carry the notes numbers the measures.
 3. Otherwise the deepest style does, unless there are fewer of its items than items of the style
@@ -87,9 +89,12 @@ ITEM = Style("item", 3, re.compile(rf"^（([{CN}]+)）\s*(.+)$"), "第（{n}）�
 DOT = Style("dot", 4, re.compile(r"^(\d{1,3})\s*[.．](?!\d)\s*(.+)$"), "第{n}条", "第{n}点")
 COMMA = Style("comma", 4, re.compile(r"^(\d{1,3})\s*、\s*(.+)$"), "第{n}项", "第{n}点")
 PAREN = Style("paren", 5, re.compile(r"^（(\d{1,3})）\s*(.+)$"), "第（{n}）项", "第{n}点")
+# 问：… 答：… : questions are numbered in order when read (see :func:`number_questions`).
+QUESTION = Style("question", 4, re.compile(r"^问(\d{1,3})：\s*(.+)$"), "第{n}问", "第{n}问")
 ARTICLE_STYLES = (CHAPTER, DIVISION, ARTICLE)
+QUESTION_STYLES = (CHAPTER, DIVISION, PART, ITEM, QUESTION)
 ITEM_STYLES = (CHAPTER, DIVISION, PART, ITEM, DOT, COMMA, PAREN)
-ALL_STYLES = (CHAPTER, DIVISION, ARTICLE, PART, ITEM, DOT, COMMA, PAREN)
+ALL_STYLES = (CHAPTER, DIVISION, ARTICLE, PART, ITEM, DOT, COMMA, PAREN, QUESTION)
 
 
 @dataclass(frozen=True)
@@ -154,14 +159,16 @@ def detect_layout(lines: list[str]) -> Layout:
              if (m := find_marker(line, ALL_STYLES))]
     if any(m.style is ARTICLE and m.value == 1 for _, m in marks):
         styles = ARTICLE_STYLES
+    elif any(m.style is QUESTION for _, m in marks):
+        styles = QUESTION_STYLES
     else:
         styles = ITEM_STYLES
     marks = [(i, m) for i, m in marks if m.style in styles]
     if not marks:
         raise PlanFormatError(NO_MEASURES)
     notes = noted_ranks(lines, marks)
-    if styles is ARTICLE_STYLES:
-        measure = ARTICLE.rank
+    if styles is ARTICLE_STYLES or styles is QUESTION_STYLES:
+        measure = styles[-1].rank
     else:
         measure = notes.most_common(1)[0][0] if notes else deepest_rank(lines, marks)
     above = [m.style for _, m in marks if m.style.rank < measure]
@@ -261,7 +268,19 @@ def document_lines(text: str) -> list[str]:
             lines.append(line)
             after_page = False
         seen.add(line)
-    return lines
+    return number_questions(lines)
+
+
+def number_questions(lines: list[str]) -> list[str]:
+    """Lines with the questions of a question-and-answer document (政策问答: 问：… then 答：…)
+    numbered in order, 问1：…, as readers count them; other documents' lines unchanged.
+
+    A document is one when two or more lines start with 问： (a single 问： is a heading's text).
+    """
+    if sum(line.startswith("问：") for line in lines) < 2:
+        return lines
+    order = count(1)
+    return [f"问{next(order)}{line[1:]}" if line.startswith("问：") else line for line in lines]
 
 
 def complete(paragraph: str) -> bool:

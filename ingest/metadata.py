@@ -24,8 +24,10 @@ ORG_RE = re.compile(r"^[\u3400-\u9fff（）]{2,40}"
 DOC_NUMBER_RE = re.compile(r"^(?:(?:发文字号|文号)：)?[（(]?([\u3400-\u9fff]{1,12})"
                            r"[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
 NUMBER_DATE_RE = re.compile(rf"号\s*(?P<date>{DATE})(?:印发|发布|公布)?[）)]?$")
+# A cover giving only the month (2024年3月), as a published explanation may.
+MONTH_LINE_RE = re.compile(r"^\d{4}年\d{1,2}月$")
 DATE_LABELS = ("成文日期", "印发日期", "发文日期", "发布日期")
-KINDS = "办法|措施|方案|通知|规定|细则|意见|决定|条例|规则|计划|指引|指南|公告|通告|政策"
+KINDS = "办法|措施|方案|通知|规定|细则|意见|决定|条例|规则|计划|指引|指南|公告|通告|政策|问答"
 TITLE_LINE_RE = re.compile(rf"^[^。，；：！？]{{2,60}}(?:{KINDS})$")
 ISSUED_TITLE_RE = re.compile(r"印发《(.+?)》")
 QUOTED_TITLE_RE = re.compile(r"《(.+?)》")
@@ -76,9 +78,11 @@ def read_metadata(head: list[str], lines: list[str]) -> Metadata:
         issuers = issuers_of(lines, signed)
     else:
         # The offices named above the title issue it: a rule often opens with
-        # 某某区人民政府办公室 and its number in brackets, and is signed by no one.
-        above = head[:head.index(title)] if title in head else []
-        issuers = tuple(line for line in above if is_org_line(line))
+        # 某某区人民政府办公室 and its number in brackets, and is signed by no one; a
+        # published explanation (问答, 解读) names its office on the line under the title.
+        at = head.index(title) if title in head else len(head)
+        byline = head[at + 1:at + 2] if at < len(head) else []
+        issuers = tuple(line for line in head[:at] + byline if is_org_line(line))
     valid_from, valid_until = validity("".join(lines), date)
     return Metadata(title, number, date, issuers, preamble_of(head, title), valid_from,
                     valid_until)
@@ -134,7 +138,7 @@ def preamble_of(head: list[str], title: str) -> str:
     """The head's text after the title and the cover's number, issuer and date lines."""
     last = max((i for i, line in enumerate(head)
                 if line == title or DOC_NUMBER_RE.match(line) or signing_date(line)
-                or is_org_line(line)), default=-1)
+                or is_org_line(line) or MONTH_LINE_RE.match(line)), default=-1)
     return "".join(head[last + 1:])
 
 
