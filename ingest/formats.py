@@ -1,8 +1,9 @@
 """Document files as text: .txt, .md, .docx, .pdf (with a text layer), .html.
 
 Each reader returns the document's text with one paragraph (or table cell, or heading, or row
-of a table of measures) a line, which is what :func:`ingest.plan.parse_plan` reads. The libraries are imported by the
-reader that needs them, so loading a plain-text plan (what the server does) imports none.
+of a table of measures) a line, which is what :func:`ingest.plan.parse_plan` reads. The
+libraries are imported by the reader that needs them, so loading a plain-text plan (what the
+server does) imports none.
 """
 
 from __future__ import annotations

@@ -405,7 +405,9 @@ def restart_rank(blocks: list[Block], indexes: list[int], kind: str) -> int | No
         if all(group == list(range(1, len(group) + 1)) for group in groups.values()):
             return rank
     wrong = next(v for v, expected in zip(values, count(1)) if v != expected)
-    raise PlanFormatError(f"{kind} numbering breaks at {wrong}")
+    hint = (": it starts again under a heading that has no number (一、, （一）)"
+            if wrong == 1 else "")
+    raise PlanFormatError(f"{kind} numbering breaks at {wrong}{hint}")
 
 
 def label(blocks: list[Block], index: int, restarts: dict[int, int | None]) -> str:

@@ -2,7 +2,8 @@
 
 Documents write it as （责任单位：A、B）, （牵头单位：A；配合单位：B、C）, （牵头部门：A） or
 （责任部门：A）, at the end of the measure or on a line of its own after it, sometimes without
-brackets, or as 【责任单位】A (read as 责任单位：A). Lines reach this module repaired, so brackets and colons are already full-width.
+brackets, or as 【责任单位】A (read as 责任单位：A). Lines reach this module repaired, so brackets
+and colons are already full-width.
 """
 
 from __future__ import annotations
