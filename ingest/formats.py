@@ -47,12 +47,47 @@ def read_text(path: Path) -> str:
     raise DocumentError(f"{path.name}: neither UTF-8 nor GB18030 text")
 
 
+def read_plain(path: Path) -> str:
+    """A .txt file; a table of measures copied from Word comes as tab-separated rows."""
+    return with_tables(read_text(path), lambda line: line.split("\t") if "\t" in line else None)
+
+
 MD_MARKUP_RE = re.compile(r"^\s{0,3}(?:#{1,6}|>)\s*|\*\*|__", re.MULTILINE)
+MD_RULE_RE = re.compile(r"^:?-+:?$")
 
 
 def read_markdown(path: Path) -> str:
-    """A Markdown file without its heading, quote and bold marks (numbering is kept)."""
-    return MD_MARKUP_RE.sub("", read_text(path))
+    """A Markdown file without its heading, quote and bold marks (numbering is kept), its
+    tables of measures (| 序号 | … |) as numbered paragraphs."""
+    return with_tables(MD_MARKUP_RE.sub("", read_text(path)), markdown_cells)
+
+
+def markdown_cells(line: str) -> list[str] | None:
+    """The cells of a Markdown table row, [] for the rule under its header, None for a line
+    that is not a row."""
+    if not line.strip().startswith("|"):
+        return None
+    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    return [] if all(MD_RULE_RE.match(cell) for cell in cells) else cells
+
+
+def with_tables(text: str, cells: Callable[[str], list[str] | None]) -> str:
+    """The text with each run of table rows that is a table of measures read by
+    :func:`table_lines`; other lines, and other tables, as they are.
+
+    cells: a row's cells ([] for a row to skip), None for a line that is no row.
+    """
+    lines: list[str] = []
+    run: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if cells(line) is not None:
+            run.append(line)
+            continue
+        rows = [row for row in map(cells, run) if row]
+        lines += table_lines(rows) if is_measure_table(rows) else run
+        lines.append(line)
+        run = []
+    return "\n".join(lines)
 
 
 def read_docx(path: Path) -> str:
@@ -77,6 +112,11 @@ def read_docx(path: Path) -> str:
 SERIAL_HEADERS = ("序号", "编号")
 
 
+def is_measure_table(rows: list[list[str]]) -> bool:
+    """True when a table's first column is headed 序号 (or 编号)."""
+    return bool(rows) and re.sub(r"\s+", "", rows[0][0]) in SERIAL_HEADERS
+
+
 def table_lines(rows: list[list[str]]) -> list[str]:
     """A table as lines: one a cell, except in a table of measures.
 
@@ -86,9 +126,9 @@ def table_lines(rows: list[list[str]]) -> list[str]:
     bracketed remark; a row that is not numbered (a heading across the table) stays as it is.
     rows: the cells of each row, merged cells once.
     """
-    header = [re.sub(r"\s+", "", cell) for cell in rows[0]] if rows else []
-    if not header or header[0] not in SERIAL_HEADERS:
+    if not is_measure_table(rows):
         return [cell for row in rows for cell in row]
+    header = [re.sub(r"\s+", "", cell) for cell in rows[0]]
     lines = []
     for row in rows[1:]:
         serial = row[0].strip()
@@ -162,6 +202,6 @@ def html_lines(node, lines: list[str], lists: int = 0) -> None:
 
 
 READERS: dict[str, Callable[[Path], str]] = {
-    ".txt": read_text, ".md": read_markdown, ".docx": read_docx, ".pdf": read_pdf,
+    ".txt": read_plain, ".md": read_markdown, ".docx": read_docx, ".pdf": read_pdf,
     ".html": read_html, ".htm": read_html,
 }

@@ -69,6 +69,25 @@ def test_table_rows_are_measures(table_plan):
     assert (table_plan.valid_from, table_plan.valid_until) == ("2024-07-01", "2026-06-30")
 
 
+def test_table_as_text_or_markdown(tmp_path, table_plan):
+    # the fixture itself: the table copied from Word into a .txt, one row a line, tab-separated
+    assert load_plan(LAYOUTS / "digital-economy-table.txt") == table_plan
+    markdown = tmp_path / "table.md"
+    markdown.write_text("# 某某措施\n\n| 序号 | 政策内容 | 责任单位 |\n|:--:|---|---|\n"
+                        "| 1 | 做甲事。 | 区财政局 |\n| 2 | 做乙事。 | 区商务委、区税务局 |\n",
+                        encoding="utf-8")
+    plan = load_plan(markdown)
+    assert [(m.text, m.responsible_units) for m in plan.measures] == [
+        ("做甲事。", ("区财政局",)), ("做乙事。", ("区商务委", "区税务局"))]
+
+
+def test_tabs_outside_a_table_of_measures_are_kept(tmp_path):
+    path = tmp_path / "rule.txt"
+    path.write_text("某某办法\n第一条\t为了规范。\n第二条\t补贴标准为每人1万元。\n",
+                    encoding="utf-8")
+    assert [m.text for m in load_plan(path).measures] == ["为了规范。", "补贴标准为每人1万元。"]
+
+
 def test_table_extra_columns_and_heading_rows(tmp_path):
     path = tmp_path / "tasks.docx"
     document = docx.Document()
