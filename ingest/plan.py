@@ -7,9 +7,8 @@ full-width, a stray English ``and`` between Chinese words becomes ``和``, page 
 headers and the 印发/抄送 footer are dropped.
 
 Which numbering marks the measures (1. items, （一） items, 第一条 articles, 1、 or （1） items,
-问：… questions)
-is decided per document by :mod:`ingest.layouts`; the title, 文号, date and validity by
-:mod:`ingest.metadata`; the responsible units by :mod:`ingest.notes`.
+问：… questions) is decided per document by :mod:`ingest.layouts`; the title, 文号, date and
+validity by :mod:`ingest.metadata`; the responsible units by :mod:`ingest.notes`.
 """
 
 from __future__ import annotations
