@@ -18,7 +18,8 @@ Styles above the measures' are headings: the outermost gives the parts (it gives
 it is the only one and is （一） or deeper), the others give sections. Styles below are text of
 the measure they sit in.
 
-The text comes from print, PDF or Word, so lines are repaired on the way in (:func:`repair`) and
+The text comes from print, PDF or Word, so lines are repaired on the way in (:mod:`ingest.repair`,
+page numbers and running headers dropped by :func:`document_lines`) and
 joined back into paragraphs (:func:`read_blocks`): a numbered line starts a new paragraph unless
 it is a line break inside a sentence; an unnumbered line continues an unfinished paragraph, a
 measure still waiting for its responsibility note, or, in documents without notes, the measure
@@ -34,7 +35,8 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from ingest.metadata import KINDS, is_org_line, signing_date
-from ingest.notes import NOTE_KEY_BRACKET_RE, is_note_line, note_complete, note_start
+from ingest.notes import is_note_line, note_complete, note_start
+from ingest.repair import repair
 
 
 class PlanFormatError(ValueError):
@@ -214,36 +216,11 @@ def deepest_rank(lines: list[str], marks: list[tuple[int, Marker]]) -> int:
     return deepest if sum(1 for _, r in sequence if r == deepest) >= childless else upper
 
 
-HALF_TO_FULL = {"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"}
-FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-CJK = r"\u3400-\u9fff"
 # Page numbers of a printed or PDF copy: "— 3 —", "- 3 -", "3", "第3页".
 PAGE_NUMBER_RE = re.compile(r"^(?:[－—\-–]*\s*\d{1,3}\s*[－—\-–]*|第\s*\d{1,3}\s*页.*)$")
 FOOTER_RE = re.compile(r"^(?:抄送|附件|主题词|公开属性|联系人|联系电话)|共印\d+份|^（此件")
 CLOSING_RE = re.compile(rf"^(?:本[^。；]{{0,8}}?(?:{KINDS})|特此(?:通知|公告|通告))")
 SENTENCE_ENDS = ("。", "；", "！", "？", "：", "）")
-
-
-def full_width(match: re.Match[str]) -> str:
-    """The full-width form of a half-width bracket or mark, except inside figures (9:30, 1,000)."""
-    char, text, at = match.group(), match.string, match.start()
-    if char in ":," and 0 < at < len(text) - 1 and text[at - 1].isdigit() \
-            and text[at + 1].isdigit():
-        return char
-    return HALF_TO_FULL[char]
-
-
-def repair(line: str) -> str:
-    """Undo the typesetting artefacts inside one line or paragraph."""
-    line = re.sub(r"[(),:;]", full_width, line.translate(FULL_DIGITS))
-    line = re.sub(rf"(?<=[{CJK}])\s+and\s+(?=[{CJK}])", "和", line)
-    # Spaces the typesetter put around Latin words and digits inside Chinese text.
-    line = re.sub(rf"(?<=[{CJK}，。：；、“”（）])\s+|\s+(?=[{CJK}，。：；、“”（）])", "", line)
-    # "（责\n\n责任单位" : the first half of the word was printed twice across the page break.
-    line = re.sub(r"（(责)+责任单位", "（责任单位", line)
-    # 【责任单位】A is the key in a bracket of its own, without colon: 责任单位：A.
-    line = NOTE_KEY_BRACKET_RE.sub(r"\1：", line)
-    return line.strip()
 
 
 def document_lines(text: str) -> list[str]:

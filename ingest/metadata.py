@@ -1,6 +1,6 @@
 """A document's metadata: title, document number (文号), issuers, date, preamble and validity.
 
-All functions take repaired lines (see :func:`ingest.layouts.repair`).
+All functions take repaired lines (see :func:`ingest.repair.repair`).
 """
 
 from __future__ import annotations
