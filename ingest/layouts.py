@@ -226,21 +226,23 @@ SENTENCE_ENDS = ("。", "；", "！", "？", "：", "）")
 def document_lines(text: str) -> list[str]:
     """The repaired non-empty lines of a document, without page numbers and running headers.
 
-    A running header is a line that comes right after a page number and repeats a line seen
-    before it (the 文号 or the title printed atop every page); notes and numbered lines, which
-    may well repeat, are never taken for one.
+    A running header is a line next to a page number (the lines right after it, or the one
+    right before it, as the PDF's producer ordered them) that repeats a line seen before it:
+    the 文号 or the title printed atop every page. Notes and numbered lines, which may well
+    repeat, are never taken for one.
     """
+    raws = [raw.strip() for raw in text.splitlines() if raw.strip()]
+    pages = [bool(PAGE_NUMBER_RE.match(raw)) for raw in raws]
     lines: list[str] = []
     seen: set[str] = set()
     after_page = False
-    for raw in text.splitlines():
-        if not raw.strip():
-            continue
-        if PAGE_NUMBER_RE.match(raw.strip()):
+    for i, raw in enumerate(raws):
+        if pages[i]:
             after_page = True
             continue
         line = repair(raw)
-        if not (after_page and line in seen and not is_note_line(line)
+        at_break = after_page or (i + 1 < len(raws) and pages[i + 1])
+        if not (at_break and line in seen and not is_note_line(line)
                 and not find_marker(line, ALL_STYLES)):
             lines.append(line)
             after_page = False

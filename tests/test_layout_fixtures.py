@@ -270,6 +270,13 @@ def test_printed_copy_with_bracketed_notes_and_running_headers():
         "普川区2024年优化营商环境重点任务", "普府办发〔2024〕5号", "2024年1月22日")
 
 
+def test_running_header_before_the_page_number():
+    # the header drawn after the page's text, so extracted just before its page number
+    plan = parse_plan("某某〔2024〕1号\n某某措施\n1.做甲事，\n某某〔2024〕1号\n— 1 —\n"
+                      "并做乙事。（责任单位：区财政局）\n2.做丙事。（责任单位：区商务委）\n")
+    assert plan.measure(1).text == "做甲事，并做乙事。"
+
+
 def test_repeated_notes_after_page_breaks_are_kept():
     plan = parse_plan("某某措施\n1.甲。\n责任部门：区财政局\n— 1 —\n2.乙。\n— 2 —\n"
                       "责任部门：区财政局\n3.丙。\n【牵头单位】区商务委【配合单位】区税务局\n")
