@@ -91,12 +91,17 @@ def with_tables(text: str, cells: Callable[[str], list[str] | None]) -> str:
 
 
 def read_docx(path: Path) -> str:
-    """A Word file: its paragraphs and its tables' cells, in document order."""
+    """A Word file: its paragraphs (with the numbers of its numbered lists) and its tables'
+    cells, in document order."""
     import docx
     from docx.table import Table
 
+    from ingest.wordlists import ListNumbers
+
+    document = docx.Document(str(path))
+    numbers = ListNumbers(document)
     lines: list[str] = []
-    for item in docx.Document(str(path)).iter_inner_content():
+    for item in document.iter_inner_content():
         if isinstance(item, Table):
             rows = []
             for row in item.rows:
@@ -105,7 +110,7 @@ def read_docx(path: Path) -> str:
                 rows.append([t for i, t in enumerate(cells) if i == 0 or t != cells[i - 1]])
             lines += table_lines(rows)
         else:
-            lines.append(item.text)
+            lines.append(numbers.prefix(item) + item.text)
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.oxml import parse_xml
 
 from ingest.formats import read_document
 from ingest.plan import Plan, PlanFormatError, load_plan, parse_plan
@@ -110,6 +111,44 @@ def test_table_extra_columns_and_heading_rows(tmp_path):
     assert plan.measure(1).lead_units == ("区府办",)
     assert plan.measure(2).text == "压缩办理时限。"
     assert plan.measure(3).part == 2
+
+
+NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def numbered_list(document, levels: list[tuple[str, str]]) -> str:
+    """Add a list definition (numFmt, lvlText for each level) to a Word document; its numId."""
+    root = document.part.numbering_part.element
+    lvls = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                   f'<w:lvlText w:val="{text}"/></w:lvl>' for i, (fmt, text) in enumerate(levels))
+    root.insert(0, parse_xml(f'<w:abstractNum {NS} w:abstractNumId="90">{lvls}</w:abstractNum>'))
+    root.append(parse_xml(f'<w:num {NS} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return "90"
+
+
+def test_word_automatic_numbering(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("某某区支持企业发展的若干措施")
+    num = numbered_list(document, [("chineseCounting", "%1、"), ("decimal", "%2.")])
+    items = [(0, "财政支持"), (1, "对新设企业给予补贴。（责任单位：区财政局）"),
+             (1, "对研发投入给予奖励。（责任单位：区科委）"), (0, "金融支持"),
+             (1, "对贷款给予贴息。（责任单位：区金融办）")]
+    for level, text in items:
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {NS}><w:ilvl w:val="{level}"/><w:numId w:val="{num}"/></w:numPr>'))
+    document.add_paragraph("按编号样式的一项。", style="List Number")
+    document.add_paragraph("不是编号", style="List Bullet")
+    path = tmp_path / "auto.docx"
+    document.save(str(path))
+    assert read_document(path).splitlines()[1:] == [
+        "一、财政支持", "1.对新设企业给予补贴。（责任单位：区财政局）",
+        "2.对研发投入给予奖励。（责任单位：区科委）", "二、金融支持",
+        "1.对贷款给予贴息。（责任单位：区金融办）", "1.按编号样式的一项。", "不是编号"]
+    plan = parse_plan("\n".join(read_document(path).splitlines()[:-2]))
+    assert [(m.cite(), m.responsible_units) for m in plan.measures] == [
+        ("第一部分第1条", ("区财政局",)), ("第一部分第2条", ("区科委",)),
+        ("第二部分第1条", ("区金融办",))]
 
 
 # (b) a regulation: chapters, articles past 第十条, several paragraphs an article, no notes
