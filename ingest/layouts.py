@@ -1,8 +1,9 @@
 """How a policy document numbers its paragraphs, and which of them are its measures.
 
 Chinese policy documents number paragraphs in a few styles, outermost first: 第一章 (chapter),
-第一节, 一、 (part), （一）, 1. or 1、, （1）; regulations (办法, 条例) number articles 第一条. A
-document uses some of them; :func:`detect_layout` decides which style numbers the measures:
+第一节 or 第一部分, 一、 (part), （一）, 1. or 1、 (or １．), （1） or 1）; regulations (办法, 条例)
+number articles 第一条. A document uses some of them; :func:`detect_layout` decides which style
+numbers the measures:
 
 1. Articles: when a line starts with 第一条, the articles are the measures, chapters group them
    into parts and 第一节 into sections; any other numbering is text inside an article.
@@ -11,8 +12,9 @@ document uses some of them; :func:`detect_layout` decides which style numbers th
 2. Responsibility notes: otherwise, when the document names 责任单位/牵头单位 after its items,
    the style of the items that carry the notes numbers the measures.
 3. Otherwise the deepest style does, unless there are fewer of its items than items of the style
-   above that have none under them: then they are sub-points of a few measures, and the style
-   above numbers the measures.
+   above that have none under them, or some above have none and the others announce theirs
+   with a colon (具体包括：): then they are sub-points of a few measures, and the style above
+   numbers the measures.
 
 Styles above the measures' are headings: the outermost gives the parts (it gives sections when
 it is the only one and is （一） or deeper), the others give sections. Styles below are text of
@@ -84,6 +86,8 @@ CN = "零〇一二两三四五六七八九十百"
 NUMERAL = rf"([{CN}]+|\d{{1,3}})"
 CHAPTER = Style("chapter", 0, re.compile(rf"^第{NUMERAL}章\s*(.*)$"), "第{n}章", "第{n}章", True)
 DIVISION = Style("division", 1, re.compile(rf"^第{NUMERAL}节\s*(.*)$"), "第{n}节", "第{n}节")
+SEGMENT = Style("segment", 1, re.compile(rf"^第{NUMERAL}部分\s*(.*)$"), "第{n}部分", "第{n}部分",
+                True)
 ARTICLE = Style("article", 2, re.compile(rf"^第{NUMERAL}条\s*(.*)$"), "第{n}条", "第{n}条")
 PART = Style("part", 2, re.compile(rf"^([{CN}]+)、\s*(.+)$"), "第{n}条", "第{n}部分", True)
 ITEM = Style("item", 3, re.compile(rf"^（([{CN}]+)）\s*(.+)$"), "第（{n}）项", "第{n}点")
@@ -91,12 +95,14 @@ ITEM = Style("item", 3, re.compile(rf"^（([{CN}]+)）\s*(.+)$"), "第（{n}）�
 DOT = Style("dot", 4, re.compile(r"^(\d{1,3})\s*[.．](?!\d)\s*(.+)$"), "第{n}条", "第{n}点")
 COMMA = Style("comma", 4, re.compile(r"^(\d{1,3})\s*、\s*(.+)$"), "第{n}项", "第{n}点")
 PAREN = Style("paren", 5, re.compile(r"^（(\d{1,3})）\s*(.+)$"), "第（{n}）项", "第{n}点")
+CLOSE = Style("close", 5, re.compile(r"^(\d{1,3})）\s*(.+)$"), "第{n}项", "第{n}点")
 # 问：… 答：… : questions are numbered in order when read (see :func:`number_questions`).
 QUESTION = Style("question", 4, re.compile(r"^问(\d{1,3})：\s*(.+)$"), "第{n}问", "第{n}问")
 ARTICLE_STYLES = (CHAPTER, DIVISION, ARTICLE)
-QUESTION_STYLES = (CHAPTER, DIVISION, PART, ITEM, QUESTION)
-ITEM_STYLES = (CHAPTER, DIVISION, PART, ITEM, DOT, COMMA, PAREN)
-ALL_STYLES = (CHAPTER, DIVISION, ARTICLE, PART, ITEM, DOT, COMMA, PAREN, QUESTION)
+QUESTION_STYLES = (CHAPTER, DIVISION, SEGMENT, PART, ITEM, QUESTION)
+ITEM_STYLES = (CHAPTER, DIVISION, SEGMENT, PART, ITEM, DOT, COMMA, PAREN, CLOSE)
+ALL_STYLES = (CHAPTER, DIVISION, SEGMENT, ARTICLE, PART, ITEM, DOT, COMMA, PAREN, CLOSE,
+              QUESTION)
 
 
 @dataclass(frozen=True)

@@ -322,3 +322,19 @@ def test_repeated_notes_after_page_breaks_are_kept():
     assert [m.responsible_units for m in plan.measures] == [
         ("区财政局",), ("区财政局",), ("区商务委", "区税务局")]
     assert plan.measure(3).lead_units == ("区商务委",) and plan.measure(3).text == "丙。"
+
+
+# Other numbering styles: 第一部分 headings, 1） items
+
+
+def test_segment_headings_are_parts():
+    plan = parse_plan("某某办法\n第一部分 总则\n1.甲。\n2.乙。\n第二部分 细则\n3.丙。\n")
+    assert [p.title for p in plan.parts] == ["总则", "细则"]
+    assert plan.measure(2).text == "乙。" and plan.measure(3).part == 2
+
+
+def test_items_closed_by_a_bracket():
+    plan = parse_plan("某某措施\n1)做甲事。（责任单位：区财政局）\n"
+                      "2）做乙事。（责任单位：区商务委）\n")
+    assert [(m.cite(), m.responsible_units) for m in plan.measures] == [
+        ("第1项", ("区财政局",)), ("第2项", ("区商务委",))]
