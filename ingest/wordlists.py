@@ -19,31 +19,24 @@ def chinese(n: int) -> str:
     """A number up to 99 in Chinese numerals, as Word's chineseCounting prints it: 十一, 二十."""
     if n < 10:
         return CN_UNITS[n]
+    if n >= 100:
+        return str(n)
     tens, units = divmod(n, 10)
     return (CN_UNITS[tens] if tens > 1 else "") + "十" + (CN_UNITS[units] if units else "")
 
 
-def roman(n: int) -> str:
-    """A number in upper-case Roman numerals."""
-    out = ""
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
-                           (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
-                           (4, "IV"), (1, "I")):
-        count, n = divmod(n, value)
-        out += letters * count
-    return out
+def circled(n: int) -> str:
+    """①…⑳, then the plain number."""
+    return chr(0x2460 + n - 1) if n <= 20 else str(n)
 
 
+# The formats whose numbers the parser reads; a list of another (bullet, a., i.) shows none.
 FORMATS: dict[str, Callable[[int], str]] = {
+    "decimal": str, "decimalZero": str, "decimalFullWidth": str, "decimalHalfWidth": str,
     "chineseCounting": chinese, "chineseCountingThousand": chinese,
     "chineseLegalSimplified": chinese, "taiwaneseCounting": chinese,
-    "japaneseCounting": chinese, "ideographDigital": chinese,
-    "decimalEnclosedCircle": lambda n: chr(0x2460 + n - 1) if n <= 20 else str(n),
-    "decimalEnclosedCircleChinese": lambda n: chr(0x2460 + n - 1) if n <= 20 else str(n),
+    "decimalEnclosedCircle": circled, "decimalEnclosedCircleChinese": circled,
     "decimalEnclosedParen": lambda n: f"（{n}）",
-    "lowerLetter": lambda n: chr(ord("a") + (n - 1) % 26),
-    "upperLetter": lambda n: chr(ord("A") + (n - 1) % 26),
-    "lowerRoman": lambda n: roman(n).lower(), "upperRoman": roman,
 }
 
 
@@ -84,7 +77,8 @@ class ListNumbers:
             self.abstract[num.get(f"{W}numId")] = value(num, "abstractNumId")
 
     def prefix(self, paragraph) -> str:
-        """The number Word shows before a paragraph ("" for none or a bullet), counted on.
+        """The number Word shows before a paragraph, counted on; "" for none, a bullet, or a
+        format the parser does not read.
 
         Lists sharing a definition count on together, as Word's do; a higher level starts the
         levels under it again.
@@ -92,7 +86,7 @@ class ListNumbers:
         num, level = numbering_of(paragraph)
         abstract = self.abstract.get(num or "")
         levels = self.levels.get(abstract or "", {})
-        if level not in levels or levels[level].format in ("bullet", "none"):
+        if level not in levels or levels[level].format not in FORMATS:
             return ""
         counters = self.counters.setdefault(abstract, {})
         counters[level] = counters.get(level, levels[level].start - 1) + 1
