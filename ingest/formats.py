@@ -194,6 +194,8 @@ def html_lines(node, lines: list[str], lists: int = 0) -> None:
             lines[-1] += re.sub(r"\s+", " ", child.text(deep=False))
         elif child.tag == "br":
             lines.append("")
+        elif child.tag == "table" and is_measure_table(rows := html_rows(child)):
+            lines += [*table_lines(rows), ""]
         elif child.is_element_node and child.tag not in SKIPPED_TAGS:
             block = child.tag in BLOCK_TAGS
             if block:
@@ -204,6 +206,12 @@ def html_lines(node, lines: list[str], lists: int = 0) -> None:
             html_lines(child, lines, lists + (child.tag == "ol"))
             if block:
                 lines.append("")
+
+
+def html_rows(table) -> list[list[str]]:
+    """The cells' text of each row of an HTML table (a cell spanning columns once)."""
+    return [[re.sub(r"\s+", " ", cell.text()).strip() for cell in row.css("td, th")]
+            for row in table.css("tr")]
 
 
 READERS: dict[str, Callable[[Path], str]] = {

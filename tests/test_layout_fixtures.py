@@ -82,6 +82,18 @@ def test_table_as_text_or_markdown(tmp_path, table_plan):
         ("做甲事。", ("区财政局",)), ("做乙事。", ("区商务委", "区税务局"))]
 
 
+def test_table_on_a_web_page(tmp_path):
+    path = tmp_path / "table.html"
+    path.write_text("<h1>某某措施</h1><table><thead><tr><th>序号</th><th>政策内容</th>"
+                    "<th>责任单位</th></tr></thead><tbody><tr><td>1</td><td><p>做甲事。</p></td>"
+                    "<td>区财政局</td></tr><tr><td colspan='3'>二、保障</td></tr><tr><td>2</td>"
+                    "<td>做乙事。</td><td>区商务委</td></tr></tbody></table><p>特此通知。</p>",
+                    encoding="utf-8")
+    assert read_document(path).splitlines() == [
+        "某某措施", "1．做甲事。（责任单位：区财政局）", "二、保障",
+        "2．做乙事。（责任单位：区商务委）", "特此通知。"]
+
+
 def test_tabs_outside_a_table_of_measures_are_kept(tmp_path):
     path = tmp_path / "rule.txt"
     path.write_text("某某办法\n第一条\t为了规范。\n第二条\t补贴标准为每人1万元。\n",
