@@ -1,22 +1,27 @@
 """How a policy document numbers its paragraphs, and which of them are its measures.
 
 Chinese policy documents number paragraphs in a few styles, outermost first: 第一章 (chapter),
-第一节, 一、 (part), （一）, 1. or 1、, （1）; regulations (办法, 条例) number articles 第一条. A
-document uses some of them; :func:`detect_layout` decides which style numbers the measures:
+第一节 or 第一部分, 一、 (part), （一）, 1. or 1、 (or １．), （1） or 1）; regulations (办法, 条例)
+number articles 第一条. A document uses some of them; :func:`detect_layout` decides which style
+numbers the measures:
 
 1. Articles: when a line starts with 第一条, the articles are the measures, chapters group them
    into parts and 第一节 into sections; any other numbering is text inside an article.
+   Questions: likewise, in a 政策问答 the questions (问：…, numbered in order) are the measures,
+   with their answers (答：…); 一、 and （一） group them, 1. and （1） are text of an answer.
 2. Responsibility notes: otherwise, when the document names 责任单位/牵头单位 after its items,
    the style of the items that carry the notes numbers the measures.
 3. Otherwise the deepest style does, unless there are fewer of its items than items of the style
-   above that have none under them: then they are sub-points of a few measures, and the style
-   above numbers the measures.
+   above that have none under them, or some above have none and the others announce theirs
+   with a colon (具体包括：): then they are sub-points of a few measures, and the style above
+   numbers the measures.
 
 Styles above the measures' are headings: the outermost gives the parts (it gives sections when
 it is the only one and is （一） or deeper), the others give sections. Styles below are text of
 the measure they sit in.
 
-The text comes from print, PDF or Word, so lines are repaired on the way in (:func:`repair`) and
+The text comes from print, PDF or Word, so lines are repaired on the way in (:mod:`ingest.repair`,
+page numbers and running headers dropped by :func:`document_lines`) and
 joined back into paragraphs (:func:`read_blocks`): a numbered line starts a new paragraph unless
 it is a line break inside a sentence; an unnumbered line continues an unfinished paragraph, a
 measure still waiting for its responsibility note, or, in documents without notes, the measure
@@ -33,6 +38,7 @@ from itertools import count
 
 from ingest.metadata import KINDS, is_org_line, signing_date
 from ingest.notes import is_note_line, note_complete, note_start
+from ingest.repair import repair
 
 
 class PlanFormatError(ValueError):
@@ -80,6 +86,8 @@ CN = "零〇一二两三四五六七八九十百"
 NUMERAL = rf"([{CN}]+|\d{{1,3}})"
 CHAPTER = Style("chapter", 0, re.compile(rf"^第{NUMERAL}章\s*(.*)$"), "第{n}章", "第{n}章", True)
 DIVISION = Style("division", 1, re.compile(rf"^第{NUMERAL}节\s*(.*)$"), "第{n}节", "第{n}节")
+SEGMENT = Style("segment", 1, re.compile(rf"^第{NUMERAL}部分\s*(.*)$"), "第{n}部分", "第{n}部分",
+                True)
 ARTICLE = Style("article", 2, re.compile(rf"^第{NUMERAL}条\s*(.*)$"), "第{n}条", "第{n}条")
 PART = Style("part", 2, re.compile(rf"^([{CN}]+)、\s*(.+)$"), "第{n}条", "第{n}部分", True)
 ITEM = Style("item", 3, re.compile(rf"^（([{CN}]+)）\s*(.+)$"), "第（{n}）项", "第{n}点")
@@ -87,9 +95,14 @@ ITEM = Style("item", 3, re.compile(rf"^（([{CN}]+)）\s*(.+)$"), "第（{n}）�
 DOT = Style("dot", 4, re.compile(r"^(\d{1,3})\s*[.．](?!\d)\s*(.+)$"), "第{n}条", "第{n}点")
 COMMA = Style("comma", 4, re.compile(r"^(\d{1,3})\s*、\s*(.+)$"), "第{n}项", "第{n}点")
 PAREN = Style("paren", 5, re.compile(r"^（(\d{1,3})）\s*(.+)$"), "第（{n}）项", "第{n}点")
+CLOSE = Style("close", 5, re.compile(r"^(\d{1,3})）\s*(.+)$"), "第{n}项", "第{n}点")
+# 问：… 答：… : questions are numbered in order when read (see :func:`number_questions`).
+QUESTION = Style("question", 4, re.compile(r"^问(\d{1,3})：\s*(.+)$"), "第{n}问", "第{n}问")
 ARTICLE_STYLES = (CHAPTER, DIVISION, ARTICLE)
-ITEM_STYLES = (CHAPTER, DIVISION, PART, ITEM, DOT, COMMA, PAREN)
-ALL_STYLES = (CHAPTER, DIVISION, ARTICLE, PART, ITEM, DOT, COMMA, PAREN)
+QUESTION_STYLES = (CHAPTER, DIVISION, SEGMENT, PART, ITEM, QUESTION)
+ITEM_STYLES = (CHAPTER, DIVISION, SEGMENT, PART, ITEM, DOT, COMMA, PAREN, CLOSE)
+ALL_STYLES = (CHAPTER, DIVISION, SEGMENT, ARTICLE, PART, ITEM, DOT, COMMA, PAREN, CLOSE,
+              QUESTION)
 
 
 @dataclass(frozen=True)
@@ -154,16 +167,18 @@ def detect_layout(lines: list[str]) -> Layout:
              if (m := find_marker(line, ALL_STYLES))]
     if any(m.style is ARTICLE and m.value == 1 for _, m in marks):
         styles = ARTICLE_STYLES
+    elif any(m.style is QUESTION for _, m in marks):
+        styles = QUESTION_STYLES
     else:
         styles = ITEM_STYLES
     marks = [(i, m) for i, m in marks if m.style in styles]
     if not marks:
         raise PlanFormatError(NO_MEASURES)
     notes = noted_ranks(lines, marks)
-    if styles is ARTICLE_STYLES:
-        measure = ARTICLE.rank
+    if styles is ARTICLE_STYLES or styles is QUESTION_STYLES:
+        measure = styles[-1].rank
     else:
-        measure = notes.most_common(1)[0][0] if notes else deepest_rank(marks)
+        measure = notes.most_common(1)[0][0] if notes else deepest_rank(lines, marks)
     above = [m.style for _, m in marks if m.style.rank < measure]
     ranks = sorted({s.rank for s in above})
     if ranks and (len(ranks) > 1 or next(s for s in above if s.rank == ranks[0]).part_like):
@@ -184,22 +199,29 @@ def noted_ranks(lines: list[str], marks: list[tuple[int, Marker]]) -> Counter[in
     return found
 
 
-def deepest_rank(marks: list[tuple[int, Marker]]) -> int:
-    """The measures' rank in a document without notes: the deepest, unless it is sub-points."""
+def deepest_rank(lines: list[str], marks: list[tuple[int, Marker]]) -> int:
+    """The measures' rank in a document without notes: the deepest, unless it is sub-points.
+
+    They are sub-points when there are fewer of them than childless items of the rank above,
+    or when some items above have none and every run of them is announced by a colon closing
+    the item above (具体包括：, 给予以下扶持：), which a heading does not end with.
+    """
     ranks = sorted({m.style.rank for _, m in marks})
     deepest = ranks[-1]
     if len(ranks) == 1:
         return deepest
     upper = ranks[-2]
-    sequence = [m.style.rank for _, m in marks if m.style.rank in (upper, deepest)]
-    childless = sum(1 for rank, after in zip(sequence, [*sequence[1:], None], strict=True)
-                    if rank == upper and after != deepest)
-    return deepest if sequence.count(deepest) >= childless else upper
+    sequence = [(i, m.style.rank) for i, m in marks if m.style.rank in (upper, deepest)]
+    pairs = list(zip(sequence, [*sequence[1:], (None, None)], strict=True))
+    childless = sum(1 for (_, rank), (_, after) in pairs if rank == upper and after != deepest)
+    runs = [after for (_, rank), (after, after_rank) in pairs
+            if rank == upper and after_rank == deepest]
+    announced = all(lines[i - 1].endswith("：") for i in runs)
+    if childless and announced:
+        return upper
+    return deepest if sum(1 for _, r in sequence if r == deepest) >= childless else upper
 
 
-HALF_TO_FULL = {"(": "（", ")": "）", ":": "：", ",": "，", ";": "；"}
-FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-CJK = r"\u3400-\u9fff"
 # Page numbers of a printed or PDF copy: "— 3 —", "- 3 -", "3", "第3页".
 PAGE_NUMBER_RE = re.compile(r"^(?:[－—\-–]*\s*\d{1,3}\s*[－—\-–]*|第\s*\d{1,3}\s*页.*)$")
 FOOTER_RE = re.compile(r"^(?:抄送|附件|主题词|公开属性|联系人|联系电话)|共印\d+份|^（此件")
@@ -207,30 +229,43 @@ CLOSING_RE = re.compile(rf"^(?:本[^。；]{{0,8}}?(?:{KINDS})|特此(?:通知|�
 SENTENCE_ENDS = ("。", "；", "！", "？", "：", "）")
 
 
-def full_width(match: re.Match[str]) -> str:
-    """The full-width form of a half-width bracket or mark, except inside figures (9:30, 1,000)."""
-    char, text, at = match.group(), match.string, match.start()
-    if char in ":," and 0 < at < len(text) - 1 and text[at - 1].isdigit() \
-            and text[at + 1].isdigit():
-        return char
-    return HALF_TO_FULL[char]
-
-
-def repair(line: str) -> str:
-    """Undo the typesetting artefacts inside one line or paragraph."""
-    line = re.sub(r"[(),:;]", full_width, line.translate(FULL_DIGITS))
-    line = re.sub(rf"(?<=[{CJK}])\s+and\s+(?=[{CJK}])", "和", line)
-    # Spaces the typesetter put around Latin words and digits inside Chinese text.
-    line = re.sub(rf"(?<=[{CJK}，。：；、“”（）])\s+|\s+(?=[{CJK}，。：；、“”（）])", "", line)
-    # "（责\n\n责任单位" : the first half of the word was printed twice across the page break.
-    line = re.sub(r"（(责)+责任单位", "（责任单位", line)
-    return line.strip()
-
-
 def document_lines(text: str) -> list[str]:
-    """The repaired non-empty lines of a document, without page numbers."""
-    return [repair(line) for line in text.splitlines()
-            if line.strip() and not PAGE_NUMBER_RE.match(line.strip())]
+    """The repaired non-empty lines of a document, without page numbers and running headers.
+
+    A running header is a line next to a page number (the lines right after it, or the one
+    right before it, as the PDF's producer ordered them) that repeats a line seen before it:
+    the 文号 or the title printed atop every page. Notes and numbered lines, which may well
+    repeat, are never taken for one.
+    """
+    raws = [raw.strip() for raw in text.splitlines() if raw.strip()]
+    pages = [bool(PAGE_NUMBER_RE.match(raw)) for raw in raws]
+    lines: list[str] = []
+    seen: set[str] = set()
+    after_page = False
+    for i, raw in enumerate(raws):
+        if pages[i]:
+            after_page = True
+            continue
+        line = repair(raw)
+        at_break = after_page or (i + 1 < len(raws) and pages[i + 1])
+        if not (at_break and line in seen and not is_note_line(line)
+                and not find_marker(line, ALL_STYLES)):
+            lines.append(line)
+            after_page = False
+        seen.add(line)
+    return number_questions(lines)
+
+
+def number_questions(lines: list[str]) -> list[str]:
+    """Lines with the questions of a question-and-answer document (政策问答: 问：… then 答：…)
+    numbered in order, 问1：…, as readers count them; other documents' lines unchanged.
+
+    A document is one when two or more lines start with 问： (a single 问： is a heading's text).
+    """
+    if sum(line.startswith("问：") for line in lines) < 2:
+        return lines
+    order = count(1)
+    return [f"问{next(order)}{line[1:]}" if line.startswith("问：") else line for line in lines]
 
 
 def complete(paragraph: str) -> bool:
@@ -355,7 +390,9 @@ def restart_rank(blocks: list[Block], indexes: list[int], kind: str) -> int | No
         if all(group == list(range(1, len(group) + 1)) for group in groups.values()):
             return rank
     wrong = next(v for v, expected in zip(values, count(1)) if v != expected)
-    raise PlanFormatError(f"{kind} numbering breaks at {wrong}")
+    hint = (": it starts again under a heading that has no number (一、, （一）)"
+            if wrong == 1 else "")
+    raise PlanFormatError(f"{kind} numbering breaks at {wrong}{hint}")
 
 
 def label(blocks: list[Block], index: int, restarts: dict[int, int | None]) -> str:

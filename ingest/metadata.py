@@ -1,6 +1,6 @@
 """A document's metadata: title, document number (文号), issuers, date, preamble and validity.
 
-All functions take repaired lines (see :func:`ingest.layouts.repair`).
+All functions take repaired lines (see :func:`ingest.repair.repair`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,18 @@ ORG_RE = re.compile(r"^[\u3400-\u9fff（）]{2,40}"
 # Bracket forms vary (〔〕, [], ［］, （）); the number is given back with 〔〕. A rule often
 # gives it in brackets under its title, with the date it was issued
 # (（云湾府办规〔2024〕3号　2024年3月18日印发）).
-DOC_NUMBER_RE = re.compile(r"^[（(]?([\u3400-\u9fff]{1,12})[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
+# A web page gives both as labelled fields (发文字号：…　成文日期：…).
+DOC_NUMBER_RE = re.compile(r"^(?:(?:发文字号|文号)：)?[（(]?([\u3400-\u9fff]{1,12})"
+                           r"[〔\[［（](\d{4})[〕\]］）](\d{1,4})号")
 NUMBER_DATE_RE = re.compile(rf"号\s*(?P<date>{DATE})(?:印发|发布|公布)?[）)]?$")
-KINDS = "办法|措施|方案|通知|规定|细则|意见|决定|条例|规则|计划|指引|指南|公告|通告|政策"
-TITLE_LINE_RE = re.compile(rf"^[^。，；：！？]{{2,60}}(?:{KINDS})$")
+# A cover giving only the month (2024年3月), as a published explanation may.
+MONTH_LINE_RE = re.compile(r"^\d{4}年\d{1,2}月$")
+DATE_LABELS = ("成文日期", "印发日期", "发文日期", "发布日期")
+KINDS = "办法|措施|方案|通知|规定|细则|意见|决定|条例|规则|计划|指引|指南|公告|通告|政策|问答"
+# A title may end with its term or status in brackets: …行动方案（2024—2026年）, …办法（试行）.
+TITLE_LINE_RE = re.compile(rf"^[^。，；：！？]{{2,60}}(?:{KINDS})(?:（[^（）]{{1,15}}）)?$")
+# A long title is printed over two or three lines.
+TITLE_LINES = (1, 2, 3)
 ISSUED_TITLE_RE = re.compile(r"印发《(.+?)》")
 QUOTED_TITLE_RE = re.compile(r"《(.+?)》")
 CN_COUNT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
@@ -68,14 +76,15 @@ def read_metadata(head: list[str], lines: list[str]) -> Metadata:
     signed = next((i for i, line in enumerate(lines) if signing_date(line)), None)
     dated = NUMBER_DATE_RE.search(numbered)
     date = (signing_date(lines[signed]) if signed is not None
-            else dated["date"] if dated else "")
+            else dated["date"] if dated else labelled_date(head))
     if signed is not None:
         issuers = issuers_of(lines, signed)
     else:
         # The offices named above the title issue it: a rule often opens with
-        # 某某区人民政府办公室 and its number in brackets, and is signed by no one.
-        above = head[:head.index(title)] if title in head else []
-        issuers = tuple(line for line in above if is_org_line(line))
+        # 某某区人民政府办公室 and its number in brackets, and is signed by no one; a
+        # published explanation (问答, 解读) names its office on the line under the title.
+        at, end = title_span(head, title) or (len(head), len(head))
+        issuers = tuple(line for line in head[:at] + head[end:end + 1] if is_org_line(line))
     valid_from, valid_until = validity("".join(lines), date)
     return Metadata(title, number, date, issuers, preamble_of(head, title), valid_from,
                     valid_until)
@@ -89,13 +98,23 @@ def signing_date(line: str) -> str:
     return match["date"]
 
 
+def labelled_date(head: list[str]) -> str:
+    """The date of a labelled field (成文日期：2024年4月15日), the signing date first; or ""."""
+    joined = "".join(head)
+    for key in DATE_LABELS:
+        if match := re.search(rf"{key}：({DATE})", joined):
+            return match[1]
+    return ""
+
+
 def is_org_line(line: str) -> bool:
     """True when a line is only the name of an office, e.g. 上海市普陀区人民政府办公室."""
     return bool(ORG_RE.match(line))
 
 
 def title_of(head: list[str]) -> str:
-    """The title: 印发《X》 on a cover notice, else the title line, else the first 《X》."""
+    """The title: 印发《X》 on a cover notice, else the title line, else the first 《X》, else
+    the first title printed over two or three lines (the most lines that make one)."""
     joined = "".join(head)
     if match := ISSUED_TITLE_RE.search(joined):
         return match.group(1)
@@ -103,7 +122,9 @@ def title_of(head: list[str]) -> str:
         return line
     if match := QUOTED_TITLE_RE.search(joined):
         return match.group(1)
-    return head[0] if head else ""
+    wrapped = (run for i in range(len(head)) for size in reversed(TITLE_LINES[1:])
+               if TITLE_LINE_RE.match(run := "".join(head[i:i + size])))
+    return next(wrapped, head[0] if head else "")
 
 
 def issuers_of(lines: list[str], signed: int) -> tuple[str, ...]:
@@ -118,11 +139,19 @@ def issuers_of(lines: list[str], signed: int) -> tuple[str, ...]:
     return tuple(names)
 
 
+def title_span(head: list[str], title: str) -> tuple[int, int] | None:
+    """Where the title is printed in the head: its first line and the line after its last."""
+    return next(((i, i + size) for size in TITLE_LINES for i in range(len(head) - size + 1)
+                 if "".join(head[i:i + size]) == title), None)
+
+
 def preamble_of(head: list[str], title: str) -> str:
     """The head's text after the title and the cover's number, issuer and date lines."""
+    span = title_span(head, title)
     last = max((i for i, line in enumerate(head)
-                if line == title or DOC_NUMBER_RE.match(line) or signing_date(line)
-                or is_org_line(line)), default=-1)
+                if line == title or (span and span[0] <= i < span[1])
+                or DOC_NUMBER_RE.match(line) or signing_date(line)
+                or is_org_line(line) or MONTH_LINE_RE.match(line)), default=-1)
     return "".join(head[last + 1:])
 
 

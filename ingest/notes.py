@@ -2,7 +2,8 @@
 
 Documents write it as （责任单位：A、B）, （牵头单位：A；配合单位：B、C）, （牵头部门：A） or
 （责任部门：A）, at the end of the measure or on a line of its own after it, sometimes without
-brackets. Lines reach this module repaired, so brackets and colons are already full-width.
+brackets, or as 【责任单位】A (read as 责任单位：A). Lines reach this module repaired, so brackets
+and colons are already full-width.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ NOTE_START_RE = re.compile(rf"（?\s*(?:{'|'.join(LEAD_KEYS + SOLE_KEYS)})\s*：
 KEY_RE = re.compile(rf"({'|'.join(LEAD_KEYS + SOLE_KEYS + HELP_KEYS)})\s*：")
 NOTE_LINE_RE = re.compile(rf"^（?\s*(?:{'|'.join(LEAD_KEYS + SOLE_KEYS + HELP_KEYS)})\s*：")
 UNIT_SEPARATORS_RE = re.compile(r"[、，,；;\s]+")
+# 【责任单位】A: a key in square brackets of its own, without colon.
+NOTE_KEY_BRACKET_RE = re.compile(rf"【\s*({'|'.join(LEAD_KEYS + SOLE_KEYS + HELP_KEYS)})\s*】")
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 The text comes from a printed copy, a PDF or a Word file, so the parser repairs print
 artefacts on the way in (source files are never edited): words split across a page break are
 joined, a doubled ``（责\\n\\n责任单位`` is collapsed, half-width brackets and colons are made
-full-width, a stray English ``and`` between Chinese words becomes ``和``, page numbers and the
-印发/抄送 footer are dropped.
+full-width, a stray English ``and`` between Chinese words becomes ``和``, page numbers, running
+headers and the 印发/抄送 footer are dropped.
 
-Which numbering marks the measures (1. items, （一） items, 第一条 articles, 1、 or （1） items)
-is decided per document by :mod:`ingest.layouts`; the title, 文号, date and validity by
-:mod:`ingest.metadata`; the responsible units by :mod:`ingest.notes`.
+Which numbering marks the measures (1. items, （一） items, 第一条 articles, 1、 or （1） items,
+问：… questions) is decided per document by :mod:`ingest.layouts`; the title, 文号, date and
+validity by :mod:`ingest.metadata`; the responsible units by :mod:`ingest.notes`.
 """
 
 from __future__ import annotations

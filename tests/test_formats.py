@@ -28,9 +28,9 @@ def paragraphs(name: str) -> list[str]:
             if line.strip()]
 
 
-def write_pdf(lines: list[str], path: Path, width: float = 300) -> None:
-    """A PDF with the lines wrapped at width points, as a printed copy is, and a page number
-    at the foot of every page."""
+def write_pdf(lines: list[str], path: Path, width: float = 300, header: str = "") -> None:
+    """A PDF with the lines wrapped at width points, as a printed copy is, a page number at
+    the foot of every page and, when given, the running header atop every page but the first."""
     size = 11
     page_width, page_height = A4
     pdf = canvas.Canvas(str(path), pagesize=A4)
@@ -52,6 +52,9 @@ def write_pdf(lines: list[str], path: Path, width: float = 300) -> None:
         for row in rows:
             if y < 60:
                 new_page()
+                if header:
+                    pdf.setFont(FONT, 9)
+                    pdf.drawString(60, page_height - 40, header)
             pdf.setFont(FONT, size)
             pdf.drawString(60, y, row)
             y -= size * 1.6
