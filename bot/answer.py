@@ -283,7 +283,11 @@ def refusal(lang: str) -> str:
 
 def lead_clause(text: str, question: str) -> str:
     """The clause of a measure's text that shares most with the question (by character pairs,
-    so it works without segmentation), verbatim; a very short clause brings the next one."""
+    so it works without segmentation), verbatim; a very short clause brings the next one. In
+    an item of a 政策问答 the clause comes from its answer (答：…): its question only says again
+    what the owner asked."""
+    if answer := ANSWER.search(text):
+        text = text[answer.end():]
     spans = [m.span() for m in CLAUSE.finditer(text)]
     if not spans:
         return text
@@ -294,6 +298,10 @@ def lead_clause(text: str, question: str) -> str:
     if end - start < 12 and best + 1 < len(spans):
         end = spans[best + 1][1]
     return text[start:end].strip()
+
+
+# Where the answer of a question-and-answer item begins.
+ANSWER = re.compile(r"答\s*[：:]")
 
 
 def pairs(text: str) -> set[str]:

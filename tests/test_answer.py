@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.answer import AnswerComposer, greeting, refusal
+from bot.answer import AnswerComposer, greeting, lead_clause, refusal
 from vectorstore.library import BUNDLED_ID
 
 
@@ -109,3 +109,9 @@ def test_greetings_and_thanks():
     assert greeting("zh", "你好").startswith("您好") and "第21条" in greeting("zh", "你好")
     assert greeting("zh", "谢谢！").startswith("不客气")
     assert greeting("en", "thanks").startswith("You're welcome")
+
+
+def test_a_question_and_answer_item_leads_with_its_answer():
+    text = "享受上述优惠需要办理备案吗？答：不需要。纳税人在申报时直接享受，相关资料留存备查。"
+    # The question shares every word with the owner's; the answer is what to quote.
+    assert lead_clause(text, "享受优惠需要办理备案吗").startswith("不需要")
