@@ -15,8 +15,9 @@ from ingest.units import find_units
 
 CN_NUMBER = "[零〇一二两三四五六七八九十百]+"
 MEASURE_PATTERNS = (
-    # 第（四）项: documents that number their items in brackets are cited with them.
-    re.compile(rf"第\s*[(（]?\s*(\d{{1,3}}|{CN_NUMBER})\s*[)）]?\s*(?:条|项|点|款)"),
+    # 第（四）项: documents that number their items in brackets are cited with them; a 政策问答
+    # cites its items 第5问.
+    re.compile(rf"第\s*[(（]?\s*(\d{{1,3}}|{CN_NUMBER})\s*[)）]?\s*(?:条|项|点|款|问)"),
     re.compile(r"(?<![\d.])(\d{1,3})\s*条(?!件|例)"),
     # 七十九条 without 第: two-character numerals only, since 一条/两条/十条 are ordinary words
     re.compile(r"(?<![零〇一二两三四五六七八九十百第])"

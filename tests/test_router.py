@@ -21,7 +21,7 @@ def q(text: str, lang: str = "zh") -> Query:
 
 @pytest.mark.parametrize("text", ["第21条", "第二十一条", "第二十一项", "21条说了什么",
                                   "measure 21", "No. 21", "what is item 21 about", "措施21",
-                                  "措施21说了什么", "二十一条是啥"])
+                                  "措施21说了什么", "二十一条是啥", "第21问"])
 def test_measure_number_forms(text):
     assert measure_numbers(text) == [21]
 
