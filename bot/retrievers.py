@@ -29,21 +29,24 @@ class Hit:
 
 
 class BM25Retriever:
-    """Okapi BM25 over jieba tokens of each measure, its section's title and introduction, its
-    units and its sample questions.
+    """Okapi BM25 over jieba tokens of each measure, its section title, its units and its
+    sample questions.
 
     plan: the plan whose measures are searched.
     tokenizer: the shared domain tokenizer.
     queries: sample questions by measure number (may be empty).
+    intros: read each measure with its section's introduction too (see
+      :func:`section_words`), for lists.
     """
 
     def __init__(self, plan: Plan, tokenizer: Tokenizer,
-                 queries: dict[int, SampleQueries] | None = None) -> None:
+                 queries: dict[int, SampleQueries] | None = None,
+                 intros: bool = False) -> None:
         self.tokenizer = tokenizer
         self.numbers = [m.number for m in plan.measures]
         queries = queries or {}
         corpus = [
-            tokenizer.tokens(" ".join([*section_words(plan, m.section), m.text,
+            tokenizer.tokens(" ".join([*section_words(plan, m.section, intros), m.text,
                                        *m.responsible_units,
                                        *(queries[m.number].all() if m.number in queries else ())]))
             for m in plan.measures
@@ -75,12 +78,13 @@ class BM25Retriever:
         return total
 
 
-def section_words(plan: Plan, number: int) -> tuple[str, str]:
-    """A section's title and introduction: they name the topic its measures share, in words a
-    measure may not repeat ("一网通办" in the introduction of the online-services measures), so
-    a question on the topic, a list above all, finds each of them."""
+def section_words(plan: Plan, number: int, intro: bool) -> tuple[str, ...]:
+    """A section's title, and its introduction when intro is set. The introduction names the
+    topic its measures share in words a measure may not repeat ("一网通办" in the introduction
+    of the online-services measures), so a list on the topic finds each of them; to a question
+    with one answer, it makes every measure of the section alike."""
     section = plan.section(number)
-    return section.title, section.intro
+    return (section.title, section.intro) if intro else (section.title,)
 
 
 class DenseRetriever:

@@ -46,7 +46,8 @@ SECTION_RANK = 6
 class CitationSelector:
     """Chooses the measures to cite from the fused ranking.
 
-    keyword, dense: the retrievers, searched deeper for lists.
+    keyword, dense: the retrievers, searched deeper for lists (keyword search reading each
+      measure with its section's introduction, see :func:`bot.retrievers.section_words`).
     sections: the section of each measure, by number; empty when the document has too few
       sections for one to mark a topic.
     """

@@ -63,9 +63,13 @@ def test_rrf_weights_and_empty_lists():
     assert fusion.run([[], []]) == []
 
 
-def test_bm25_finds_a_sections_measures_by_its_introduction(keyword, plan):
+def test_bm25_for_lists_finds_a_sections_measures_by_its_introduction(keyword, plan):
     # "用户体验" is only in the introduction of section （一）, not in any of its measures.
     assert all("用户体验" not in m.text for m in plan.measures)
     section = plan.section(plan.measure(1).section)
-    hits = keyword.run(q("用户体验"), top_k=len(section.measures))
+    hits = BM25Retriever(plan, Tokenizer(), intros=True).run(q("用户体验"),
+                                                            top_k=len(section.measures))
     assert {h.measure for h in hits} == set(section.measures)
+    # Read without the introductions, the section's measures are not what the word finds.
+    plain = keyword.run(q("用户体验"), top_k=len(section.measures))
+    assert {h.measure for h in plain} != set(section.measures)
