@@ -14,7 +14,9 @@ from datetime import timedelta
 DATE = r"(\d{4})年(\d{1,2})月(\d{1,2})日"
 # A signing or printing date on a line of its own, possibly after the issuer on the same line
 # (``长川市人民政府办公厅 2023年1月5日印发``) or in brackets.
-DATE_LINE_RE = re.compile(rf"^(?P<org>[^\d，。；：]*?)（?(?P<date>{DATE})）?(?:印发)?$")
+# A cover line may give the month alone (``2024年3月``).
+DATE_LINE_RE = re.compile(
+    rf"^(?P<org>[^\d，。；：]*?)（?(?P<date>{DATE}|\d{{4}}年\d{{1,2}}月)）?(?:印发)?$")
 ORG_RE = re.compile(r"^[\u3400-\u9fff（）]{2,40}"
                     r"(?:办公室|办公厅|人民政府|委员会|局|委|办|厅|院|中心|联合会|协会)$")
 # Bracket forms vary (〔〕, [], ［］, （）); the number is given back with 〔〕. A rule often

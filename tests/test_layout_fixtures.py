@@ -216,6 +216,8 @@ def test_questions_and_answers():
                                     "纳税人在申报时直接享受，相关资料留存备查。")
     assert plan.title == "普川区小规模纳税人税费优惠政策问答"
     assert plan.issuers == ("普川区税务局",) and plan.preamble == ""
+    # A cover line giving the month alone dates it.
+    assert plan.date == "2024年3月"
 
 
 def test_questions_under_headings_with_listed_answers():
