@@ -142,6 +142,32 @@ DETAILS: tuple[Detail, ...] = (
         # ("Is it fine to…" is no fine.)
         r"penalt|\bfined\b|\ba fine\b|\bfines\b|punish|pay (?:it )?back"),
         pattern("处罚|罚款|惩戒|追回|追究|取消|黑名单|失信|责任|不予处罚|从轻|减轻")),
+    Detail("agent", "能否委托他人代办", "whether someone else may act for you", pattern(
+        # Whether an agent, a lawyer, the accountant… may do it for the owner.
+        "(?:代办|代理|代为|代递|代交|代签|代出庭)[^。？?]{0,6}(?:吗|么|不|行不|可以|能不能)",
+        "(?:能不能|能否|可不可以|可以|能|行不行)[^。？?，,]{0,6}(?:委托|交给|让|请)"
+        "[^。？?，,]{0,10}(?:代|替|去办|去递|去交|去签|出庭|办理)",
+        "替(?:我|我们|他|她|客户|公司|老板)[^。？?，,]{0,8}(?:办|提交|点|递|交|签|出庭)",
+        "委托(?:书|律师|中介|代理|别人|他人|亲戚|朋友|会计)[^。？?]{0,12}(?:吗|么|不|行|可以|能)",
+        r"on (?:my|our|his|her|their|a client's) behalf|power of attorney|"
+        r"\b(?:an? )?(?:agent|agency|proxy|intermediary|lawyer|accountant)\b.{0,30}"
+        r"\b(?:submit|file|apply|handle|sign)"),
+        pattern("代办|帮办|委托|代理|代为")),
+    Detail("appeal", "申诉或复核的途径", "whether and how a decision can be appealed", pattern(
+        "(?:申请|能不能|能否|可不可以|可以|能)[^。？?]{0,6}(?:复核|复议|申诉|重新认定|转人工)",
+        "不服(?:的话|怎么办|能不能|可以|咋办|找谁)|(?:复核|复议|申诉)(?:吗|么|不|的渠道|找谁|途径)",
+        r"\bappeal\b|contest (?:it|the|a)\b|challenge (?:the|a|this) (?:decision|result|rating)|"
+        r"request a (?:review|reconsideration)"),
+        pattern("复核|复议|申诉|异议|救济|重新认定")),
+    Detail("vendor", "承建或运营的具体单位", "which company builds or runs it", pattern(
+        "(?:哪家|哪个|什么)(?:技术)?(?:公司|企业|机构|单位|厂商|担保公司|第三方)[^。？?]{0,8}"
+        "(?:承建|开发|运维|运营|建设|做的|在做|来做|承接|接的|担保)",
+        "(?:承建|开发|运维|运营)(?:商|方|单位|公司)(?:是|叫)",
+        "(?:第三方|机构|公司|vendor)[^。？?]{0,6}(?:叫什么|是哪家|的名字|名称是)",
+        # ("Who runs it?" asks for the responsible unit, which a measure names.)
+        r"which (?:company|vendor|firm|contractor|agency|guarantor)s?\b.{0,40}"
+        r"\b(?:built|build|develop|maintain|behind)|name of the (?:vendor|firm|agency)"),
+        pattern("有限公司|股份|集团|研究院|事务所")),
     Detail("hours", "办公时间", "opening hours", pattern(
         # (几点建议 are a few points, not a time.)
         "几点(?!建议|意见|想法|要求|问题|疑问|看法)|上班时间|下班时间|几点下班|办公时间|营业时间|开放时间|关门时间",
@@ -326,6 +352,19 @@ UNNAMED = Detail("unnamed", "您所问的具体细节", "the specific detail you
                  re.compile("(?!)"), None)
 
 
+# Whether a device, app, ID or way to pay works ("苹果手机能用不", "能不能用数字人民币付",
+# "台胞证能不能验得过去"): stated only when the measure names that very thing.
+MEANS = ("苹果手机|iPhone|安卓|Android|鸿蒙|Mac|Chrome|浏览器|小程序|老人机|境外手机号|"
+         "外地手机号|数字人民币|支付宝|微信支付|信用卡|台胞证|回乡证|港澳通行证|护照|"
+         "e-CNY|digital yuan|Alipay|WeChat Pay|credit card|passport")
+ASKED_MEANS = re.compile(
+    rf"(?P<means>{MEANS})[^。？?，,]{{0,12}}(?:能|可以|行|支持|认|work|accept)|"
+    rf"(?:能不能|能否|可不可以|可以|能|支持|can (?:i|we) use|accept)[^。？?，,]{{0,4}}(?:用)?"
+    rf"(?P<means2>{MEANS})", re.IGNORECASE)
+MEANS_DETAIL = Detail("means", "可用的设备、证件或支付方式",
+                      "which devices, IDs or ways to pay work", ASKED_MEANS, None)
+
+
 # Whether the asker's own kind of business qualifies: "我们是小规模纳税人，能申请留抵退税吗".
 # The plan answers it when its measure names that kind ("对小微企业…"), else it is a rule the
 # plan leaves to the units. A question for the list of what there is ("能享受哪些") is no
@@ -376,6 +415,9 @@ def asked_details(text: str, document_year: int | None) -> list[Detail]:
             found.append(detail)
     if (word := ASKED_COUNT.search(text)) and COUNT_DETAIL in found:
         found[found.index(COUNT_DETAIL)] = replace(COUNT_DETAIL, stated=counted(word.group(1)))
+    if means := ASKED_MEANS.search(text):
+        found.append(replace(MEANS_DETAIL, stated=re.compile(
+            re.escape(means.group("means") or means.group("means2")), re.IGNORECASE)))
     if (asker := ASKER_KIND.search(text)) and not any(d.name == "eligibility" for d in found):
         found.append(Detail("eligibility", ELIGIBILITY.zh, ELIGIBILITY.en, ASKER_KIND,
                             kind_named(asker.group("kind"))))

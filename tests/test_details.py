@@ -55,7 +55,7 @@ def names(text: str, year: int | None = 2021) -> list[str]:
     ("周六能预约不", ["hours"]),
     ("What do I need to bring?", ["materials"]),
     ("How do I get in touch with them?", ["contact"]),
-    ("这次评估是哪家公司做的", ["items"]),
+    ("这次评估是哪家公司做的", ["vendor", "items"]),
     ("这3个字母都是什么意思", ["items"]),
     ("What's the going rent per square meter?", ["fee"]),
     ("没做到承诺会被罚得多重", ["penalty"]),
@@ -205,3 +205,34 @@ def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states)
 ])
 def test_new_details_are_stated_by_what_says_them(question, measure, states):
     assert (unstated(asked_details(question, 2021), measure) is None) is states
+
+
+@pytest.mark.parametrize(("question", "name", "measure", "states"), [
+    # Someone else acting for the owner: stated when the measure offers 代办 or 委托.
+    ("工作许可能不能交给外面的代理机构替他去递？", "agent", "提供工作许可优先审批服务。", False),
+    ("工作许可能不能交给外面的代理机构替他去递？", "agent", "推进帮办代办服务。", True),
+    ("Can our accountant file it on our behalf?", "agent", "推行全程网办。", False),
+    # An appeal: stated when the measure says how to object.
+    ("对这个认定能不能申请复核？", "appeal", "对符合条件的项目免予审查。", False),
+    ("对这个认定能不能申请复核？", "appeal", "企业对结果有异议的，可申请复核。", True),
+    # Which company builds or runs a system: stated only by a named organisation.
+    ("这个平台是哪家技术公司承建的？", "vendor", "建设电子印章公共服务平台。", False),
+    ("Which company developed the screening system?", "vendor", "依托市级筛查系统。", False),
+    # A device, ID or way to pay: stated only when the measure names that very one.
+    ("政府采购云平台付款能走数字人民币不", "means", "推广政府采购云平台。", False),
+    ("政府采购云平台付款能走数字人民币不", "means", "支持数字人民币支付。", True),
+    ("台胞证能不能验得过去？", "means", "推行远程身份核验。", False),
+])
+def test_who_acts_appeals_vendors_and_means_are_read(question, name, measure, states):
+    details = asked_details(question, 2021)
+    assert name in [d.name for d in details]
+    assert (unstated(details, measure) is None) is states
+
+
+@pytest.mark.parametrize("question", [
+    "有没有帮办代办服务？",                    # whether the service exists, answered
+    "Who runs the business environment column?",  # the responsible unit, answered
+    "我用苹果手机拍了照片",                    # a phone mentioned, nothing asked of it
+])
+def test_the_service_itself_or_who_is_responsible_asks_none_of_them(question):
+    assert not {"agent", "appeal", "vendor", "means"} & set(names(question))
