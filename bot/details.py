@@ -10,7 +10,9 @@ the measures' 责任单位 are the place to ask.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 
 def pattern(*alternatives: str) -> re.Pattern[str]:
@@ -397,22 +399,17 @@ def counted(word: str) -> re.Pattern[str]:
     return re.compile(NUMERAL + ("[场次回]" if word in "场次" else word))
 
 
-def asked_details(text: str, document_year: int | None) -> list[Detail]:
+# A message's text is read for details several times (splitting it into needs, then each
+# need), so what was found is kept.
+@lru_cache(maxsize=1024)
+def asked_details(text: str, document_year: int | None) -> tuple[Detail, ...]:
     """The details a need asks for, most specific first.
 
     document_year: the year the documents were issued; a year after it asks for a later
     policy. None when unknown.
     """
-    found = []
-    for detail in DETAILS:
-        matches = [m.group(0) for m in detail.asked.finditer(text)]
-        if detail.name == "later":
-            # "the 2021 plan" is the document itself, not a later one.
-            matches = [m for m in matches
-                       if not (year := re.match(r"\d{4}", m))
-                       or (document_year is not None and int(year.group(0)) > document_year)]
-        if matches:
-            found.append(detail)
+    found = [d for d in DETAILS if (asks_later(d, text, document_year) if d.name == "later"
+                                    else d.asked.search(text))]
     if (word := ASKED_COUNT.search(text)) and COUNT_DETAIL in found:
         found[found.index(COUNT_DETAIL)] = replace(COUNT_DETAIL, stated=counted(word.group(1)))
     if means := ASKED_MEANS.search(text):
@@ -421,10 +418,18 @@ def asked_details(text: str, document_year: int | None) -> list[Detail]:
     if (asker := ASKER_KIND.search(text)) and not any(d.name == "eligibility" for d in found):
         found.append(Detail("eligibility", ELIGIBILITY.zh, ELIGIBILITY.en, ASKER_KIND,
                             kind_named(asker.group("kind"))))
-    return found
+    return tuple(found)
 
 
-def unstated(details: list[Detail], text: str) -> Detail | None:
+def asks_later(detail: Detail, text: str, document_year: int | None) -> bool:
+    """Whether the text asks for a policy later than the documents ("the 2021 plan" is the
+    document itself, not a later one)."""
+    return any(not (year := re.match(r"\d{4}", m.group(0)))
+               or (document_year is not None and int(year.group(0)) > document_year)
+               for m in detail.asked.finditer(text))
+
+
+def unstated(details: Sequence[Detail], text: str) -> Detail | None:
     """The first detail the text (of the measure that answers) does not state, or None when
     it states each."""
     for detail in details:

@@ -11,6 +11,7 @@ always searches both ways (its citations weigh dense ranks), and so does an Engl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.details import UNNAMED, Detail, unstated
@@ -76,7 +77,7 @@ def search(pipeline: Pipeline, query: Query) -> list[Hit]:
     return rankings(pipeline, query)[2]
 
 
-def examine(pipeline: Pipeline, query: Query, details: list[Detail]) -> Search:
+def examine(pipeline: Pipeline, query: Query, details: Sequence[Detail]) -> Search:
     """Keyword and dense search, fused; whether the document has the topic; the measures to
     cite; the detail they leave out."""
     keyword_hits, dense_hits, fused = rankings(pipeline, query)
