@@ -7,6 +7,7 @@ responsible units. It never adds a fact of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -100,19 +101,23 @@ class AnswerComposer:
     def cited(self, numbers: list[int]) -> list[Citation]:
         return [self.citation(m) for n in numbers if (m := self.plan.measure(n))]
 
-    def search_answer(self, question: str, numbers: list[int], lang: str) -> str:
+    def search_answer(self, question: str, numbers: list[int], lang: str,
+                      details: Sequence[Detail] = ()) -> str:
         """Answer for a searched need: a lead that quotes the clause answering it, then each
         cited measure (a list of them, by section, when there are more than two).
 
         question: the need with the plan's words for its everyday ones (``Query.keywords``),
         which is what the clause is matched against.
+        details: the details the need asks, which the first measure states: the lead quotes
+          a clause that states one ("24小时不打烊" for "晚上能办吗").
         """
         measures = [m for n in numbers if (m := self.plan.measure(n))]
         if len(measures) > 2:
             return self.list_answer(measures, lang)
         units = unique(u for m in measures for u in m.responsible_units)
         first = measures[0]
-        clause = lead_clause(first.text, question)
+        clause = lead_clause(first.text, question,
+                             [d.stated for d in details if d.stated is not None])
         # Some documents (regulations) name no responsible unit: nothing to say then.
         asks_who = bool(WHO_INTENT.search(question)) and bool(units)
         yes = "可以：" if YES_NO.search(question) else ""
@@ -281,19 +286,27 @@ def refusal(lang: str) -> str:
             "也可以按编号查询，如“第21条”。")
 
 
-def lead_clause(text: str, question: str) -> str:
+def lead_clause(text: str, question: str, stating: Sequence[re.Pattern[str]] = ()) -> str:
     """The clause of a measure's text that shares most with the question (by character pairs,
     so it works without segmentation), verbatim; a very short clause brings the next one. In
     an item of a 政策问答 the clause comes from its answer (答：…): its question only says again
-    what the owner asked."""
+    what the owner asked.
+
+    stating: how the details asked are stated; a clause that states one comes first, since
+    it is what was asked (the measure's topic is in most of its clauses).
+    """
     if answer := ANSWER.search(text):
         text = text[answer.end():]
     spans = [m.span() for m in CLAUSE.finditer(text)]
     if not spans:
         return text
     wanted = pairs(question)
+
+    def states(i: int) -> bool:
+        return any(p.search(text[slice(*spans[i])]) for p in stating)
+
     best = max(range(len(spans)),
-               key=lambda i: (len(pairs(text[slice(*spans[i])]) & wanted), -i))
+               key=lambda i: (states(i), len(pairs(text[slice(*spans[i])]) & wanted), -i))
     start, end = spans[best]
     if end - start < 12 and best + 1 < len(spans):
         end = spans[best + 1][1]

@@ -291,8 +291,9 @@ DETAILS: tuple[Detail, ...] = (
         "(?:清单|名单|目录).{0,6}(?:有|是|包括)哪些|(?:清单|名单|目录)(?:里|上|中)?(?:具体)?哪些",
         "(?:给我|帮我)?列(?:一下|出来)(?:吗|么)?[?？]?$",
         "哪些(?:条目|事项|项目)(?:在|列入|属于)",
-        # A named provider, which no plan names ("哪家公司接的").
-        "(?:哪家|哪个)(?:公司|机构|银行|律所|第三方)",
+        # A named provider, which no plan names ("哪家公司接的"); "找哪个机构" asks where to
+        # go, as "找哪个部门" does.
+        "(?:哪家|哪个)(?:公司|银行|律所|第三方)|(?<![找去向到])(?:哪家|哪个)机构",
         "(?:这|那)[0-9几一二三四五六七八九十]+[^。？?，,]{0,6}(?:都|分别)?(?:是)?(?:啥|什么)意思",
         r"哪几(?:家|个|项|条)(?![^。？?，,]{0,2}(?:部门|单位|局|委)|\s*(?:department|agenc|unit|bureau))",
         # The entries of a set the plan names and counts ("那6项到底是哪6项", "这130项都有哪些").
@@ -306,8 +307,9 @@ DETAILS: tuple[Detail, ...] = (
         # The entries, not whether the plan keeps a list ("is there a list of the policies").
         r"is there a list\s*[?.]?\s*$|"
         r"a list of (?:the )?(?:items|banks|firms|companies|parks|names)"),
-        # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）").
-        pattern(r"[（(][^）)]{2,}、[^）)]{2,}[）)]")),
+        # A measure that spells its list out ("三对应（申请人、窗口工作人员、具体办件）",
+        # "办好“中以创新创业大赛”“上海数字创新大会”等系列活动").
+        pattern(r"[（(][^）)]{2,}、[^）)]{2,}[）)]", r"“[^”]{2,}”[、和及与]?“[^”]{2,}”")),
     # Whether a list exists at all ("有名单吗"): a measure that keeps one names it.
     Detail("listed", "具体名单或清单", "the specific list of items", pattern(
         "有(?:没有)?(?:一份|一个)?(?:清单|名单|目录|汇编)(?:吗|么|没|不|[?？]|$)|"

@@ -44,11 +44,17 @@ SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=[a-z)\]][.])\s+", re.IG
 NEED_END = re.compile(r"[；;]\s*$")
 NEXT_NEED = re.compile(
     r"(?:^|(?<=[，,、：:\s]))(?:一是|二是|三是|四是|其一|其二|其三|第一[，,、：:]|第二[，,、：:]|"
-    r"第三[，,、：:]|其次|另外|此外|另一个|还有(?!没有|吗|呢)|再就是|再问一下|再问|顺便问一下|"
-    r"顺便问下|顺便问问|顺便|以及)|"
+    r"第三[，,、：:]|其次|另外|此外|另一个|还有(?!没有|吗|呢)|再就是|再一个|再有|再问一下|再问|"
+    r"顺便问一下|顺便问下|顺便问问|顺便|顺带问(?:一下|下|问)?|顺带|捎带问(?:一下|下|问)?|以及|"
+    # "对了" turns to another matter ("对了，合伙人想落户…").
+    r"对了[，,、：:])|"
     r"(?:^|\s)(?:\d[.、)）]|[（(]\d[)）]|[①②③④⑤])\s*|"
     r"\b(?:and also|also|another question|secondly|second,|plus,|besides)\b",
     re.IGNORECASE)
+# Two needs asked at once of what follows "分别" ("执照注销和房产过户分别找谁办"): each is
+# asked on its own ("执照注销找谁办", "房产过户找谁办").
+RESPECTIVELY = re.compile(r"([^\W和与跟及]{2,})(?:和|与|跟|及|、)([^\W和与跟及]{2,}?)"
+                          r"(?:这两(?:件事|块|样|个|项)?)?都?(?:分别|各自)(\w.*)$")
 CLAUSE_END = re.compile(r"[，,：:]")
 LEAD_FILLER = re.compile(
     r"^[\s，,、：:。.！!？?;；]*(?:and|then|然后|再|并且|并|那就)?[\s，,、：:]*", re.IGNORECASE)
@@ -209,7 +215,12 @@ def split_sentences(text: str) -> list[tuple[str, bool]]:
             if before.strip(" ，,、：:"):
                 pieces.append((before, starts))
             position, starts = m.end(), True
-        pieces.append((sentence[position:], starts))
+        rest = sentence[position:]
+        if both := RESPECTIVELY.search(rest):
+            asked = both.group(3)
+            pieces.append((rest[:both.start()] + both.group(1) + asked, starts))
+            rest, starts = both.group(2) + asked, True
+        pieces.append((rest, starts))
         after_semicolon = bool(NEED_END.search(sentence))
     return [(p, s) for p, s in pieces if p.strip()]
 

@@ -7,6 +7,7 @@ check → details asked) → Outcome; ``PolicyBot.ask`` turns the outcomes into 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.answer import AnswerComposer, greeting, is_thanks, refusal
@@ -171,21 +172,24 @@ def resolve(pipeline: Pipeline, query: Query, question: str, previous: Turn | No
     if follow_up.kind == "previous":
         measures = list(previous.measures)
         return decided(pipeline, query, measures, [Hit(n, 1.0) for n in measures],
-                       unstated(details, composer.plan.measure(measures[0]).text), True, need)
+                       unstated(details, composer.plan.measure(measures[0]).text), True, need,
+                       details=details)
     found = examine(pipeline, query, details)
     if not found.measures or found.scope is None:
         return refused(composer, [], query.lang, need)
     # A detail the measures do not state makes the answer partial, not a refusal, as long
     # as the plan has the topic.
     return decided(pipeline, query, found.measures, found.fused, found.missing,
-                   found.scope.in_scope, need, found.scope.probability)
+                   found.scope.in_scope, need, found.scope.probability, details)
 
 
 def decided(pipeline: Pipeline, query: Query, measures: list[int],
             ranking: list[Hit], missing: Detail | None, in_scope: bool,
-            need: Need | None, confidence: float = 1.0) -> Outcome:
+            need: Need | None, confidence: float = 1.0,
+            details: Sequence[Detail] = ()) -> Outcome:
     """The outcome once the measures are chosen: none when out of scope, partial when a
-    detail asked for is missing from them, else answered (confidence: P(in scope))."""
+    detail asked for is missing from them, else answered (confidence: P(in scope); details:
+    those asked, which the measures then state)."""
     composer = pipeline.composer
     if not in_scope:
         return refused(composer, ranking, query.lang, need)
@@ -195,7 +199,7 @@ def decided(pipeline: Pipeline, query: Query, measures: list[int],
                        composer.partial_answer(missing, related, query.lang),
                        confidence=confidence)
     return Outcome("answered", measures, ranking,
-                   composer.search_answer(query.keywords, measures, query.lang),
+                   composer.search_answer(query.keywords, measures, query.lang, details),
                    confidence=confidence)
 
 

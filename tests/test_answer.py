@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.answer import AnswerComposer, greeting, lead_clause, refusal
+from bot.details import asked_details
 from vectorstore.library import BUNDLED_ID
 
 
@@ -115,3 +116,12 @@ def test_a_question_and_answer_item_leads_with_its_answer():
     text = "享受上述优惠需要办理备案吗？答：不需要。纳税人在申报时直接享受，相关资料留存备查。"
     # The question shares every word with the owner's; the answer is what to quote.
     assert lead_clause(text, "享受优惠需要办理备案吗").startswith("不需要")
+
+
+def test_the_lead_quotes_the_clause_that_states_the_detail_asked():
+    text = "推进政务服务智能自助终端建设，实现智能填表和自助办理。终端每天8:30至21:00开放。"
+    question = "自助终端晚上几点能办理"
+    # By shared words the first clause wins; the clause that states the hours is the answer.
+    assert lead_clause(text, question).startswith("推进政务服务智能自助终端建设")
+    hours = next(d for d in asked_details(question, 2021) if d.name == "hours")
+    assert lead_clause(text, question, [hours.stated]).startswith("终端每天8:30")

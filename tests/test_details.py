@@ -99,6 +99,7 @@ def test_details_asked(question, expected):
     "信用好的企业被抽查的比例是不是会低一点？",  # which way the share goes, not the share
     "联合抽查是不是能进一次门把几项一起查了？",  # several at once, not how many
     "Can we register at a park's centralized registration address?",  # a topic, not a contact
+    "知识产权纠纷想先调解，找哪个机构？",      # where to go, not a provider's name
 ])
 def test_no_detail_asked(question):
     assert names(question) == []
@@ -202,6 +203,9 @@ def test_listed_papers_and_numbers_to_call_are_stated(question, measure, states)
     # a limit named is not stated
     ("限时办结是几个工作日", "落实首问负责、限时办结等便民服务。", False),
     ("限时办结是几个工作日", "承诺事项5个工作日内办结。", True),
+    # the entries of a set, named in quotes or in brackets, are stated; the set alone is not
+    ("那几项活动包不包括数字大会", "办好“创新创业大赛”“数字创新大会”等系列活动。", True),
+    ("那几项活动包不包括数字大会", "办好系列创新创业活动。", False),
 ])
 def test_new_details_are_stated_by_what_says_them(question, measure, states):
     assert (unstated(asked_details(question, 2021), measure) is None) is states

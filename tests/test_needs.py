@@ -35,11 +35,23 @@ def test_connectors_split_two_needs_in_order(split):
     for message in ("一是贷款怎么申请，二是商标被人抄了找谁",
                     "贷款怎么申请？另外商标被人抄了找谁",
                     "1. 贷款怎么申请 2. 商标被人抄了找谁",
-                    "How do I apply for a loan? And also, who handles trademark infringement?"):
+                    "How do I apply for a loan? And also, who handles trademark infringement?",
+                    "贷款怎么申请？再一个，商标被人抄了找谁",
+                    "贷款怎么申请，顺带问问商标被人抄了找谁",
+                    "想申请一笔贷款。对了，商标被人抄了找谁？"):
         needs, _ = split(message)
         assert len(needs) == 2, message
         assert "贷款" in needs[0].text or "loan" in needs[0].text
         assert "商标" in needs[1].text or "trademark" in needs[1].text
+
+
+def test_two_needs_asked_at_once_of_what_follows_fen_bie_are_each_asked(split):
+    needs, _ = split("老店要关了，执照注销和房产过户分别找谁办？")
+    assert [n.text.rstrip("?？") for n in needs][1] == "房产过户找谁办"
+    assert "执照注销找谁办" in needs[0].text and "房产过户" not in needs[0].text
+    # Without 分别 a pair is one topic ("注销和清税的流程").
+    needs, _ = split("执照注销和清税找谁办？")
+    assert len(needs) == 1
 
 
 def test_a_bare_follow_on_question_joins_the_need_before_it(split):
@@ -57,6 +69,8 @@ def test_a_detail_asked_right_after_a_question_is_part_of_its_need(split):
     assert len(needs) == 1 and "材料" in needs[0].question
     needs, _ = split("抵押登记可以不见面办吗？另外商标被人抄了找谁？")
     assert len(needs) == 2  # a connector starts a need of its own
+    needs, _ = split("抵押登记可以不见面办吗？再一个，商标注册下来要多久？")
+    assert len(needs) == 2
 
 
 def test_a_connector_before_a_detail_with_no_topic_keeps_it_with_the_need_before(split):
