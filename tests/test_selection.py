@@ -14,6 +14,7 @@ from vectorstore.library import BUNDLED_ID
     "不动产登记这块，帮我列一下能网上办的",
     "外资企业都有什么支持政策？",
     "What support is there for foreign companies?",
+    "Which kinds of help does Putuo offer foreign-invested firms?",
 ])
 def test_list_questions(question):
     assert LIST_QUESTION.search(question)
