@@ -55,6 +55,9 @@ NEXT_NEED = re.compile(
 # asked on its own ("执照注销找谁办", "房产过户找谁办").
 RESPECTIVELY = re.compile(r"([^\W和与跟及]{2,})(?:和|与|跟|及|、)([^\W和与跟及]{2,}?)"
                           r"(?:这两(?:件事|块|样|个|项)?)?都?(?:分别|各自)(\w.*)$")
+# "和" or "跟" between two questions joins two needs ("招聘会上有没有灵活就业专区跟创业培训在哪儿
+# 能参加"); right after a question word it is a preposition ("能不能跟银行一起办").
+AND = re.compile(r"(?<![缓总暖随平温柔])和(?![谐睦平解])|跟(?![进踪着随上])")
 CLAUSE_END = re.compile(r"[，,：:]")
 LEAD_FILLER = re.compile(
     r"^[\s，,、：:。.！!？?;；]*(?:and|then|然后|再|并且|并|那就)?[\s，,、：:]*", re.IGNORECASE)
@@ -220,9 +223,26 @@ def split_sentences(text: str) -> list[tuple[str, bool]]:
             asked = both.group(3)
             pieces.append((rest[:both.start()] + both.group(1) + asked, starts))
             rest, starts = both.group(2) + asked, True
+        elif (at := joined(rest)) is not None:
+            pieces.append((rest[:at], starts))
+            rest, starts = rest[at + 1:], True
         pieces.append((rest, starts))
         after_semicolon = bool(NEED_END.search(sentence))
     return [(p, s) for p, s in pieces if p.strip()]
+
+
+def joined(text: str) -> int | None:
+    """Where "和" or "跟" joins two questions in one sentence, or None: the clause before it
+    asks, though not with the word right before it, and what follows asks in words."""
+    for m in AND.finditer(text):
+        left, right = text[:m.start()], text[m.end():]
+        # The right side asks in words, not by its question mark alone ("包不包括环评和交通
+        # 评价这些？" is one question about two things).
+        last = CLAUSE_END.split(left.rstrip(" ，,"))[-1]
+        if (len(last) >= 4 and len(right) >= 4 and asks(last)
+                and asks(right.rstrip("?？ ")) and not asks(left[-3:])):
+            return m.start()
+    return None
 
 
 def join(group: list[Sentence]) -> str:

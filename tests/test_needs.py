@@ -54,6 +54,17 @@ def test_two_needs_asked_at_once_of_what_follows_fen_bie_are_each_asked(split):
     assert len(needs) == 1
 
 
+def test_two_questions_joined_by_he_or_gen_are_two_needs(split):
+    needs, _ = split("孵化器能不能入驻跟商标被人抄了找谁")
+    assert len(needs) == 2 and "孵化器" in needs[0].text and "商标" in needs[1].text
+    for message in ("能不能跟银行一起办抵押登记吗",        # 跟 after a question word
+                    "综合区域评估包不包括环评和交通评价这些？",  # two things, one question
+                    "员工收了回扣，公司会不会也跟着被罚？",      # 跟着 is no connector
+                    "听说能通过商会和银行对接贷款，是真的吗？"):  # the clause before asks nothing
+        needs, _ = split(message)
+        assert len(needs) == 1, message
+
+
 def test_a_bare_follow_on_question_joins_the_need_before_it(split):
     needs, _ = split("不动产登记能在网上办吗？找谁？")
     assert len(needs) == 1 and "找谁" in needs[0].text and "找谁" in needs[0].question
