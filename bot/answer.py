@@ -109,7 +109,7 @@ class AnswerComposer:
         question: the need with the plan's words for its everyday ones (``Query.keywords``),
         which is what the clause is matched against.
         details: the details the need asks, which the first measure states: the lead quotes
-          a clause that states one ("24小时不打烊" for "晚上能办吗").
+          a clause that states one ("提供“预审5天+审查5天”优先审批服务" for "一共要几天").
         """
         measures = [m for n in numbers if (m := self.plan.measure(n))]
         if len(measures) > 2:

@@ -180,7 +180,7 @@ def resolve(pipeline: Pipeline, query: Query, question: str, previous: Turn | No
     # A detail the measures do not state makes the answer partial, not a refusal, as long
     # as the plan has the topic.
     return decided(pipeline, query, found.measures, found.fused, found.missing,
-                   found.scope.in_scope, need, found.scope.probability, details)
+                   found.scope.in_scope, need, found.scope.probability, details=details)
 
 
 def decided(pipeline: Pipeline, query: Query, measures: list[int],
